@@ -1,0 +1,59 @@
+# The archive's commands. `make run` and `make test` do all the set-up on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run serve test lint format setup data migrations-check bench browser-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.env:
+	cp .env.example .env
+
+# Migrate, import the seed essays and build the search index; safe to run again.
+data: $(VENV)/.installed .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_essays fixtures/seeds
+	$(PY) manage.py rebuild_index --noinput
+
+setup: data
+
+run: setup
+	@echo
+	@echo "The archive is being served on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Browser tests drive Debian's Chromium through Playwright; install it when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed .env browser-deps
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(VENV)/.installed .env
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var

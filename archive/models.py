@@ -1,0 +1,399 @@
+"""The archive's domain: essays, their authors, sources, topics and publication history."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from archive.sanitize import html_to_text, sanitize_html
+
+LANGUAGE_CHOICES = [("en", "English"), ("ru", "Russian")]
+
+
+def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
+    """Return a slug for `text` that no other row of `model` uses yet."""
+    base = slugify(text, allow_unicode=False)[:80].strip("-") or "untitled"
+    slug, n = base, 2
+    taken = model._default_manager.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a publication date is known; the stored date is the first day of the span."""
+
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+    CIRCA = "circa", "Approximate year (circa)"
+
+    def format(self, value: datetime.date | None) -> str:
+        """Return `value` written to this precision: "17 June 2013", "June 2013", "c. 2011"."""
+        if value is None:
+            return "n.d."
+        if self is DatePrecision.DAY:
+            return f"{value.day} {value:%B %Y}"
+        if self is DatePrecision.MONTH:
+            return f"{value:%B %Y}"
+        if self is DatePrecision.YEAR:
+            return str(value.year)
+        return f"c. {value.year}"
+
+    def truncate(self, value: datetime.date) -> datetime.date:
+        """Return the first day of the span `value` falls in at this precision."""
+        if self is DatePrecision.DAY:
+            return value
+        if self is DatePrecision.MONTH:
+            return value.replace(day=1)
+        return value.replace(month=1, day=1)
+
+    def iso(self, value: datetime.date) -> str:
+        """Return `value` as ISO 8601 to this precision: 2013-06-17, 2013-06 or 2011."""
+        if self is DatePrecision.DAY:
+            return value.isoformat()
+        if self is DatePrecision.MONTH:
+            return f"{value:%Y-%m}"
+        return f"{value.year:04d}"
+
+
+class Source(models.Model):
+    """A publisher or site: a think tank, a magazine, a club."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    url = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    disclaimer = models.TextField(
+        blank=True, help_text="The publisher's standard disclaimer, as it prints it."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Source, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:source_detail", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=200)
+    sort_name = models.CharField(
+        max_length=200, blank=True, help_text='For alphabetical lists: "Tauscher, Ellen".'
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    biography = models.TextField(blank=True)
+    affiliation = models.CharField(max_length=300, blank=True)
+    url = models.URLField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_name", "name"]
+        indexes = [models.Index(fields=["sort_name", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.sort_name:
+            self.sort_name = default_sort_name(self.name)
+        if not self.slug:
+            self.slug = unique_slug(Author, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:author_detail", kwargs={"slug": self.slug})
+
+    @property
+    def family_name(self) -> str:
+        return self.sort_name.split(",", 1)[0].strip() if "," in self.sort_name else self.name
+
+    @property
+    def given_name(self) -> str:
+        return self.sort_name.split(",", 1)[1].strip() if "," in self.sort_name else ""
+
+
+def default_sort_name(name: str) -> str:
+    """Return "Family, Given" for a name written "Given Family"."""
+    parts = name.strip().rsplit(" ", 1)
+    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name.strip()
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Topic, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:topic_detail", kwargs={"slug": self.slug})
+
+
+class EssayQuerySet(models.QuerySet):
+    """The one vocabulary for selecting essays, shared by views, feeds, sitemaps, OAI and search."""
+
+    def published(self) -> EssayQuerySet:
+        return self.filter(status=Essay.Status.PUBLISHED)
+
+    def drafts(self) -> EssayQuerySet:
+        return self.filter(status=Essay.Status.DRAFT)
+
+    def visible_to(self, user) -> EssayQuerySet:
+        """Return everything for staff (to preview drafts), only published essays for others."""
+        return self if getattr(user, "is_staff", False) else self.published()
+
+    def by_author(self, author: Author) -> EssayQuerySet:
+        return self.filter(authorships__author=author)
+
+    def in_year(self, year: int) -> EssayQuerySet:
+        return self.filter(published_on__year=year)
+
+    def with_topic(self, topic: Topic) -> EssayQuerySet:
+        return self.filter(topics=topic)
+
+    def newest_first(self) -> EssayQuerySet:
+        return self.order_by(models.F("published_on").desc(nulls_last=True), "-id")
+
+    def oldest_first(self) -> EssayQuerySet:
+        return self.order_by(models.F("published_on").asc(nulls_last=True), "id")
+
+    def for_listing(self) -> EssayQuerySet:
+        """Fetch what a list of essays shows (source, ordered authors, topics) in three queries."""
+        return self.select_related("source").prefetch_related(
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            ),
+            "topics",
+        )
+
+    def year_counts(self) -> list[tuple[int, int]]:
+        """Return (year, number of essays) pairs, newest year first."""
+        rows = (
+            self.exclude(published_on=None)
+            .values_list("published_on__year")
+            .annotate(n=Count("id"))
+            .order_by("-published_on__year")
+        )
+        return [(year, n) for year, n in rows]
+
+
+class Essay(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(
+        max_length=120, help_text="Readable part of the URL; old slugs keep redirecting here."
+    )
+    standfirst = models.TextField(blank=True, help_text="The lead, as printed above the body.")
+    body = models.TextField(help_text="HTML; sanitized on save to the archive's allow-list.")
+    body_text = models.TextField(editable=False, default="")
+    word_count = models.PositiveIntegerField(editable=False, default=0)
+    language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES, default="en")
+    published_on = models.DateField(
+        null=True, blank=True, help_text="First day of the span the precision describes."
+    )
+    date_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="essays")
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="essays"
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="essays")
+
+    author_notes = models.TextField(
+        blank=True, help_text="Author biographies as printed with the essay."
+    )
+    disclaimer = models.TextField(blank=True, help_text="The publisher's disclaimer as printed.")
+    original_publication = models.CharField(
+        max_length=300, blank=True, help_text='Where it first appeared, e.g. "Foreign Policy".'
+    )
+    original_url = models.URLField(max_length=500, blank=True)
+    original_date = models.DateField(null=True, blank=True)
+    original_date_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    original_note = models.CharField(
+        max_length=500, blank=True, help_text='The note as printed: "first published on …".'
+    )
+
+    import_key = models.CharField(
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Identifies the file an essay was imported from, so re-imports update it.",
+    )
+    import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = EssayQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("published_on").desc(nulls_last=True), "-id"]
+        indexes = [
+            models.Index(fields=["status", "published_on"]),
+            models.Index(fields=["status", "title"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="essay_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=DatePrecision.values),
+                name="essay_date_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _ in LANGUAGE_CHOICES]),
+                name="essay_language_valid",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="essay_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # Every path that stores an essay (admin, importer, shell) goes through here,
+        # so the stored body is always the sanitized one.
+        self.body = sanitize_html(self.body)
+        self.body_text = html_to_text(self.body)
+        self.word_count = len(self.body_text.split())
+        if self.published_on:
+            self.published_on = DatePrecision(self.date_precision).truncate(self.published_on)
+        if self.original_date:
+            precision = DatePrecision(self.original_date_precision)
+            self.original_date = precision.truncate(self.original_date)
+        if not self.slug:
+            self.slug = slugify(self.title)[:120].strip("-") or "essay"
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_text", "word_count"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:essay_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def get_permanent_url(self) -> str:
+        """Return the URL that never changes (it redirects to the current slug)."""
+        return reverse("archive:essay_permalink", kwargs={"pk": self.pk})
+
+    def get_full_permanent_url(self) -> str:
+        return settings.SITE_URL + self.get_permanent_url()
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def date_display(self) -> str:
+        return DatePrecision(self.date_precision).format(self.published_on)
+
+    @property
+    def date_iso(self) -> str:
+        if self.published_on is None:
+            return ""
+        return DatePrecision(self.date_precision).iso(self.published_on)
+
+    @property
+    def original_date_display(self) -> str:
+        if self.original_date is None:
+            return ""
+        return DatePrecision(self.original_date_precision).format(self.original_date)
+
+    @property
+    def ordered_authors(self) -> list[Author]:
+        """Return the authors in byline order (uses the prefetch from `for_listing`)."""
+        return [a.author for a in sorted(self.authorships.all(), key=lambda a: a.position)]
+
+    @property
+    def byline(self) -> str:
+        """Return "A", "A and B" or "A, B and C"; an essay with no known author says so."""
+        names = [a.name for a in self.ordered_authors]
+        if not names:
+            return "Author unknown"
+        if len(names) == 1:
+            return names[0]
+        return ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def paragraph_count(self) -> int:
+        return self.body.count("<p ")
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / 230))
+
+    def content_checksum(self) -> str:
+        return hashlib.sha256(self.body.encode()).hexdigest()
+
+
+class Authorship(models.Model):
+    """An author's place in an essay's byline."""
+
+    essay = models.ForeignKey(Essay, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["essay", "author"], name="authorship_once_per_essay"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} ({self.position + 1})"
+
+
+class Republication(models.Model):
+    """A further appearance of the same essay elsewhere."""
+
+    essay = models.ForeignKey(Essay, on_delete=models.CASCADE, related_name="republications")
+    publication = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return self.publication
+
+    @property
+    def date_display(self) -> str:
+        return DatePrecision(self.date_precision).format(self.date) if self.date else ""

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from archive import views
+
+app_name = "archive"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("essays/", views.essay_list, name="essay_list"),
+    path("essays/<int:pk>/", views.essay_permalink, name="essay_permalink"),
+    path("essays/<int:pk>/<str:slug>/", views.essay_detail, name="essay_detail"),
+    path("authors/", views.author_list, name="author_list"),
+    path("authors/<slug:slug>/", views.author_detail, name="author_detail"),
+    path("sources/", views.source_list, name="source_list"),
+    path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
+    path("topics/", views.topic_list, name="topic_list"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
+    path("years/", views.year_list, name="year_list"),
+    path("years/<int:year>/", views.year_detail, name="year_detail"),
+]
