@@ -63,6 +63,21 @@ class DatePrecision(models.TextChoices):
         return f"{value.year:04d}"
 
 
+class CatalogueQuerySet(models.QuerySet):
+    """Authors, sources and topics as the public sees them: with their published essays."""
+
+    def with_published_counts(self) -> CatalogueQuerySet:
+        return self.annotate(
+            essay_count=Count(
+                "essays", filter=Q(essays__status=Essay.Status.PUBLISHED), distinct=True
+            )
+        )
+
+    def with_published_essays(self) -> CatalogueQuerySet:
+        """Return only rows with at least one published essay, annotated with the count."""
+        return self.with_published_counts().filter(essay_count__gt=0)
+
+
 class Source(models.Model):
     """A publisher or site: a think tank, a magazine, a club."""
 
@@ -75,6 +90,8 @@ class Source(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -102,6 +119,8 @@ class Author(models.Model):
     url = models.URLField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_name", "name"]
@@ -139,6 +158,8 @@ class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -182,6 +203,31 @@ class EssayQuerySet(models.QuerySet):
 
     def oldest_first(self) -> EssayQuerySet:
         return self.order_by(models.F("published_on").asc(nulls_last=True), "id")
+
+    def by_title(self) -> EssayQuerySet:
+        return self.order_by("title", "id")
+
+    def earlier_than(self, essay: Essay) -> EssayQuerySet:
+        """Return the essays before `essay` in oldest_first() order, the nearest first."""
+        if essay.published_on is None:  # undated essays come last in date order
+            before = Q(published_on__isnull=False) | Q(published_on=None, id__lt=essay.pk)
+        else:
+            day = essay.published_on
+            before = Q(published_on__lt=day) | Q(published_on=day, id__lt=essay.pk)
+        return self.filter(before).newest_first()
+
+    def later_than(self, essay: Essay) -> EssayQuerySet:
+        """Return the essays after `essay` in oldest_first() order, the nearest first."""
+        if essay.published_on is None:
+            after = Q(published_on=None, id__gt=essay.pk)
+        else:
+            day = essay.published_on
+            after = (
+                Q(published_on__gt=day)
+                | Q(published_on=day, id__gt=essay.pk)
+                | Q(published_on=None)
+            )
+        return self.filter(after).oldest_first()
 
     def for_listing(self) -> EssayQuerySet:
         """Fetch what a list of essays shows (source, ordered authors, topics) in three queries."""
