@@ -443,3 +443,20 @@ class Republication(models.Model):
     @property
     def date_display(self) -> str:
         return DatePrecision(self.date_precision).format(self.date) if self.date else ""
+
+
+class EssayTombstone(models.Model):
+    """Remember a deleted essay so OAI-PMH harvesters hear of it (deletedRecord "persistent").
+
+    Written by a post_delete receiver (archive/oai.py, connected in apps.py); saving an essay
+    with the same id again removes it.
+    """
+
+    essay_id = models.PositiveBigIntegerField(unique=True)
+    deleted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["deleted_at", "essay_id"]
+
+    def __str__(self) -> str:
+        return f"Essay {self.essay_id} deleted {self.deleted_at:%Y-%m-%d}"
