@@ -1,11 +1,146 @@
-"""Browse pages (being written)."""
+"""Browse pages: home, essays, authors, sources, topics and the archive by year."""
 
-from django.http import HttpResponse
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from archive.models import Author, Essay, EssayQuerySet, Source, Topic
+
+ESSAYS_PER_PAGE = 20
+LATEST_ON_HOME = 8
+SORTS: dict[str, tuple[str, Callable[[EssayQuerySet], EssayQuerySet]]] = {
+    "newest": ("Newest first", EssayQuerySet.newest_first),
+    "oldest": ("Oldest first", EssayQuerySet.oldest_first),
+    "title": ("By title (A–Z)", EssayQuerySet.by_title),
+}
 
 
-def _todo(request, **kwargs):
-    return HttpResponse("todo")
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = ESSAYS_PER_PAGE) -> Page:
+    """Return the page `?page=` asks for; a page that isn't a number or doesn't exist is a 404."""
+    try:
+        return Paginator(queryset, per_page).page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404(f"No such page: {error}") from error
 
 
-home = essay_list = essay_permalink = essay_detail = author_list = author_detail = _todo
-source_list = source_detail = topic_list = topic_detail = year_list = year_detail = _todo
+def valid_year(value: int | str) -> int | None:
+    """Return `value` as a year the date functions can handle, or None."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):  # int() would also take "٢٠١٣" or " +13"
+        return None
+    year = int(text)
+    return year if datetime.MINYEAR <= year <= datetime.MAXYEAR else None
+
+
+def public_essays() -> EssayQuerySet:
+    return Essay.objects.published().for_listing()
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    counts = {
+        "essays": Essay.objects.published().count(),
+        "authors": Author.objects.with_published_essays().count(),
+        "sources": Source.objects.with_published_essays().count(),
+        "topics": Topic.objects.with_published_essays().count(),
+    }
+    latest = public_essays().newest_first()[:LATEST_ON_HOME]
+    return render(request, "archive/home.html", {"latest": latest, "counts": counts})
+
+
+def essay_list(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "newest")
+    notices = []
+    if sort not in SORTS:
+        notices.append("Unknown sort order; showing the newest essays first.")
+        sort = "newest"
+    essays = SORTS[sort][1](public_essays())
+    year_param = request.GET.get("year", "").strip()
+    year = valid_year(year_param) if year_param else None
+    if year_param and year is None:
+        notices.append(f"“{year_param[:20]}” is not a year; showing essays from every year.")
+    if year is not None:
+        essays = essays.in_year(year)
+    context = {
+        "page_obj": paginate(request, essays),
+        "sort": sort,
+        "sort_label": SORTS[sort][0],
+        "sorts": {key: label for key, (label, _) in SORTS.items()},
+        "year": year,
+        "year_counts": Essay.objects.published().year_counts(),
+        "notices": notices,
+    }
+    return render(request, "archive/essay_list.html", context)
+
+
+def essay_permalink(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the permanent URL /essays/<pk>/ on to the essay's canonical URL."""
+    essay = get_object_or_404(Essay.objects.visible_to(request.user).only("pk", "slug"), pk=pk)
+    return redirect(essay, permanent=True)
+
+
+def essay_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    visible = Essay.objects.visible_to(request.user)
+    essay = get_object_or_404(visible.for_listing().prefetch_related("republications"), pk=pk)
+    if slug != essay.slug:  # an old or mistyped slug: the id decides, the URL follows
+        return redirect(essay, permanent=True)
+    published = Essay.objects.published().only("pk", "slug", "title", "published_on")
+    context = {
+        "essay": essay,
+        "previous_essay": published.earlier_than(essay).first(),
+        "next_essay": published.later_than(essay).first(),
+    }
+    return render(request, "archive/essay_detail.html", context)
+
+
+def author_list(request: HttpRequest) -> HttpResponse:
+    authors = Author.objects.with_published_essays()
+    return render(request, "archive/author_list.html", {"authors": authors})
+
+
+def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    author = get_object_or_404(Author, slug=slug)
+    page_obj = paginate(request, public_essays().by_author(author).newest_first())
+    return render(request, "archive/author_detail.html", {"author": author, "page_obj": page_obj})
+
+
+def source_list(request: HttpRequest) -> HttpResponse:
+    sources = Source.objects.with_published_essays()
+    return render(request, "archive/source_list.html", {"sources": sources})
+
+
+def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    source = get_object_or_404(Source, slug=slug)
+    page_obj = paginate(request, public_essays().filter(source=source).newest_first())
+    return render(request, "archive/source_detail.html", {"source": source, "page_obj": page_obj})
+
+
+def topic_list(request: HttpRequest) -> HttpResponse:
+    topics = Topic.objects.with_published_essays()
+    return render(request, "archive/topic_list.html", {"topics": topics})
+
+
+def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = get_object_or_404(Topic, slug=slug)
+    page_obj = paginate(request, public_essays().with_topic(topic).newest_first())
+    return render(request, "archive/topic_detail.html", {"topic": topic, "page_obj": page_obj})
+
+
+def year_list(request: HttpRequest) -> HttpResponse:
+    year_counts = Essay.objects.published().year_counts()
+    return render(request, "archive/year_list.html", {"year_counts": year_counts})
+
+
+def year_detail(request: HttpRequest, year: int) -> HttpResponse:
+    if valid_year(year) is None:
+        raise Http404("No such year.")
+    essays = public_essays().in_year(year).oldest_first()
+    if not essays.exists():
+        raise Http404(f"No essays from {year}.")
+    context = {"year": year, "page_obj": paginate(request, essays)}
+    return render(request, "archive/year_detail.html", context)
