@@ -20,7 +20,7 @@ from pathlib import Path
 
 import wordfreq
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 20240601
 SHARD_SIZE = 1000
 
@@ -223,6 +223,10 @@ class GeneratedEssay:
     topics: list[str] = field(default_factory=list)
 
     @property
+    def title_in_sidecar(self) -> bool:
+        return self.number % 4 == 3
+
+    @property
     def stem(self) -> str:
         return f"essay-{self.number:06d}"
 
@@ -360,21 +364,39 @@ def iter_essays(n: int, seed: int = DEFAULT_SEED) -> Iterator[GeneratedEssay]:
 
 
 def essay_text(essay: GeneratedEssay) -> str:
-    """Return the plain-text file: title line, blank line, paragraphs separated by blank lines."""
+    """Return the plain-text file in one of the seeds' two shapes.
+
+    Most essays look like seed 000 (title on the first line, paragraphs separated by blank
+    lines); every fourth looks like seed 004 (no title line, one paragraph per line).
+    """
+    if essay.title_in_sidecar:
+        return "\n".join(essay.paragraphs) + "\n"
     return essay.title + "\n\n" + "\n\n".join(essay.paragraphs) + "\n"
 
 
+def _iso(essay: GeneratedEssay) -> str:
+    if essay.date_precision == "day":
+        return essay.date.isoformat()
+    if essay.date_precision == "month":
+        return f"{essay.date:%Y-%m}"
+    return f"{essay.date.year:04d}"
+
+
 def essay_sidecar(essay: GeneratedEssay) -> dict:
-    """Return the sidecar metadata the text itself lacks."""
-    return {
-        "title": essay.title,
-        "authors": essay.authors,
-        "source": essay.source,
-        "date": essay.date.isoformat(),
-        "date_precision": essay.date_precision,
-        "topics": essay.topics,
-        "language": essay.language,
-    }
+    """Return the sidecar metadata the text itself lacks, in the seeds' sidecar format."""
+    sidecar: dict = {"title": essay.title} if essay.title_in_sidecar else {}
+    sidecar.update(
+        {
+            "authors": [{"name": name} for name in essay.authors],
+            "source": essay.source,
+            "date": _iso(essay),
+            "date_precision": essay.date_precision,
+            "language": essay.language,
+            "topics": essay.topics,
+            "status": "published",
+        }
+    )
+    return sidecar
 
 
 def write_corpus(n: int, dest: Path, seed: int = DEFAULT_SEED) -> Path:
