@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve test lint format setup data migrations-check bench browser-deps clean
+.PHONY: run serve backup restore test lint format setup data migrations-check bench browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ run: setup
 	@echo "The archive is being served on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production configuration on this machine: gunicorn, DEBUG off, collectstatic (docs/production.md).
+serve: setup
+	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+
+# Dump the archive to var/backups/ (or FILE=…); restore one into an empty installation.
+backup: $(VENV)/.installed .env
+	bash scripts/backup.sh $(FILE)
+
+restore: $(VENV)/.installed .env
+	bash scripts/restore.sh "$(FILE)"
 
 # Browser tests drive Debian's Chromium through Playwright; install it when missing.
 browser-deps:
