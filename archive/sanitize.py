@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import bleach
+from bleach import html5lib_shim
 from bleach.linkifier import LinkifyFilter
 
 ALLOWED_TAGS = frozenset(
@@ -28,7 +29,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if tag in {"blockquote", "q"}:
         return name == "cite"
     if tag == "ol":
-        return name == "start" and value.isdigit()
+        return name == "start" and value.isascii() and value.isdigit()
     # Paragraph anchors are ours (see number_paragraphs); anything else in an id is dropped.
     if tag == "p":
         return name == "id" and bool(_PARAGRAPH_ID.match(value))
@@ -40,26 +41,76 @@ def _set_link_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_cleaner = bleach.Cleaner(
+# Elements whose content is dropped with them, not kept as text: code (script, style),
+# embedded documents (iframe, object, embed, template), foreign content (svg, math, where
+# HTML parsing rules change and most mutation-XSS lives) and raw-text elements.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "template", "iframe", "frame", "frameset", "object", "embed",
+        "applet", "noscript", "svg", "math", "textarea", "title", "xmp", "noembed",
+        "noframes", "select", "head", "plaintext",
+    }
+)  # fmt: skip
+
+
+_TAG_TYPES = {"StartTag", "EndTag", "EmptyTag"}
+
+
+class _DropElementsFilter(html5lib_shim.Filter):
+    """Skip every token inside a DROPPED_WITH_CONTENT element (the tree is well formed)."""
+
+    def __iter__(self):
+        depth = 0
+        for token in super().__iter__():
+            kind = token["type"]
+            name = token.get("name", "").lower() if kind in _TAG_TYPES else ""
+            if name in DROPPED_WITH_CONTENT or depth:
+                if kind == "StartTag":
+                    depth += 1
+                elif kind == "EndTag":
+                    depth -= 1
+                continue
+            yield token
+
+
+class _ArchiveCleaner(bleach.Cleaner):
+    """bleach's Cleaner, parsing DROPPED_WITH_CONTENT elements so they can be removed whole.
+
+    bleach's parser turns a disallowed tag into text as it tokenizes, so `<script>` content
+    would survive as visible text and a browser's raw-text rules (script, style, noscript)
+    would not apply. Letting the parser build those elements, as a browser would, and then
+    skipping them before the allow-list filter, removes them with everything inside.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.parser = html5lib_shim.BleachHTMLParser(
+            tags=self.tags | DROPPED_WITH_CONTENT,
+            strip=self.strip,
+            consume_entities=False,
+            namespaceHTMLElements=False,
+        )
+        walk = self.walker
+        self.walker = lambda dom: _DropElementsFilter(walk(dom))
+
+
+_cleaner = _ArchiveCleaner(
     tags=ALLOWED_TAGS,
     attributes=_allowed_attribute,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
     # Linkify with a callback that only sets rel: every <a> that survives gets it,
-    # and bare URLs in the text are left as text (parse_email/url matching off below).
+    # and bare URLs in the text are left as text (URL and e-mail matching off).
     filters=[
         lambda source: LinkifyFilter(
-            source, callbacks=[_set_link_rel], skip_tags={"pre", "code"}, parse_email=False,
+            source,
+            callbacks=[_set_link_rel],
+            skip_tags={"pre", "code"},
+            parse_email=False,
             url_re=re.compile(r"(?!)"),
         )
     ],
-)
-
-# Content of these elements is dropped entirely rather than kept as text.
-_DROP_WITH_CONTENT = re.compile(
-    r"<(script|style|template|iframe|object|embed|noscript|svg|math|textarea|title|xmp|noembed|noframes|select)\b.*?</\1\s*>",
-    re.IGNORECASE | re.DOTALL,
 )
 _PARAGRAPH_OPEN = re.compile(r"<p(?:\s[^>]*)?>")
 
@@ -68,15 +119,7 @@ def sanitize_html(raw: str) -> str:
     """Return `raw` reduced to the allow-list, with numbered paragraph anchors (idempotent)."""
     if not raw:
         return ""
-    # Repeat until stable: dropping a block can join fragments into new markup.
-    text = raw
-    for _ in range(5):
-        dropped = _DROP_WITH_CONTENT.sub("", text)
-        if dropped == text:
-            break
-        text = dropped
-    cleaned = _cleaner.clean(text).strip()
-    return number_paragraphs(cleaned)
+    return number_paragraphs(_cleaner.clean(raw).strip())
 
 
 def number_paragraphs(cleaned: str) -> str:
