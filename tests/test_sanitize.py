@@ -98,6 +98,10 @@ def assert_safe_html(markup: str) -> None:
                 assert element.get("rel") == LINK_REL, f"<a> without rel in {markup!r}"
 
 
+def test_allow_list_is_within_the_issues_categories() -> None:
+    assert ALLOWED_TAGS <= SPEC_TAGS
+
+
 def test_corpus_is_large_and_varied() -> None:
     vectors = load_xss_vectors()
     assert len(vectors) >= 150
