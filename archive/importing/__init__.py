@@ -1,0 +1,75 @@
+"""Import plain-text essays (and their sidecars) into the archive: the command and the admin upload.
+
+`parse.py` reads a file into a ParsedEssay without touching the database; `save.py` stores it,
+keyed on the essay's import key so that importing again updates instead of duplicating.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive.importing.parse import (
+    ImportFailure,
+    ParsedEssay,
+    load_sidecar_text,
+    parse_essay_bytes,
+    parse_essay_file,
+)
+from archive.importing.save import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    ImportOutcome,
+    save_parsed_essay,
+)
+
+__all__ = [
+    "CREATED",
+    "UNCHANGED",
+    "UPDATED",
+    "ImportFailure",
+    "ImportOutcome",
+    "ParsedEssay",
+    "find_essay_files",
+    "import_path",
+    "import_upload",
+    "parse_essay_bytes",
+    "parse_essay_file",
+    "save_parsed_essay",
+]
+
+
+def import_path(path: Path, *, dry_run: bool = False) -> ImportOutcome:
+    """Import the essay file at `path` (with its `.json` sidecar); raise ImportFailure if not."""
+    return save_parsed_essay(parse_essay_file(Path(path)), dry_run=dry_run)
+
+
+def import_upload(
+    name: str, data: bytes, sidecar_text: str | None = None, *, dry_run: bool = False
+) -> ImportOutcome:
+    """Import an uploaded essay file called `name`, with an optional JSON or YAML sidecar text.
+
+    The import key is the file name's stem, as for the command, so uploading a file that was
+    imported before updates that essay.
+    """
+    name = Path(name).name or "upload.txt"
+    sidecar = None
+    if sidecar_text and sidecar_text.strip():
+        sidecar = load_sidecar_text(name, sidecar_text)
+    return save_parsed_essay(parse_essay_bytes(name, data, sidecar), dry_run=dry_run)
+
+
+def find_essay_files(paths: list[Path]) -> tuple[list[Path], list[ImportFailure]]:
+    """Return the essay files named by `paths` (folders give their *.txt, sorted) and misses."""
+    files: list[Path] = []
+    failures: list[ImportFailure] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.glob("*.txt") if p.is_file()))
+        elif path.suffix.lower() == ".json":
+            failures.append(ImportFailure(path, "a sidecar, not an essay; name its .txt file"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            failures.append(ImportFailure(path, "no such file or folder"))
+    return list(dict.fromkeys(files)), failures

@@ -1,0 +1,65 @@
+"""Import plain-text essays (files, or every *.txt in folders) with archive.importing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from archive.importing import ImportFailure, find_essay_files, import_path
+
+PROGRESS_FROM = 10  # files; fewer finish before a bar would help
+
+
+class Command(BaseCommand):
+    help = (
+        "Import essays from plain-text files (with optional same-name .json sidecars or YAML "
+        "front matter). Folders are read for *.txt files. Importing again updates, never "
+        "duplicates."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path, help="essay files or folders")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report what would change; write nothing"
+        )
+
+    def handle(self, *args, paths: list[Path], dry_run: bool, verbosity: int, **options) -> None:
+        files, failures = find_essay_files(paths)
+        for failure in failures:
+            self.stderr.write(str(failure))
+        counts: Counter[str] = Counter()
+        show_bar = len(files) >= PROGRESS_FROM and self.stderr.isatty()
+        progress = tqdm(
+            files, unit="file", disable=not show_bar, file=self.stderr._out, leave=False
+        )
+        for path in progress:
+            try:
+                outcome = import_path(path, dry_run=dry_run)
+            except ImportFailure as failure:
+                failures.append(failure)
+                with tqdm.external_write_mode(file=self.stderr._out):
+                    self.stderr.write(str(failure))
+                continue
+            counts[outcome.action] += 1
+            if dry_run or verbosity >= 2:
+                with tqdm.external_write_mode(file=self.stdout._out):
+                    self.stdout.write(str(outcome))
+
+        if dry_run:
+            summary = (
+                f"Dry run, nothing written: would create {counts['created']}, "
+                f"would update {counts['updated']}, unchanged {counts['unchanged']}, "
+                f"failed {len(failures)}."
+            )
+        else:
+            summary = (
+                f"Imported {len(files)} file(s): {counts['created']} created, "
+                f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
+                f"{len(failures)} failed."
+            )
+        self.stdout.write(summary)
+        if failures:
+            raise CommandError(f"{len(failures)} file(s) could not be imported (see above).")
