@@ -1,0 +1,402 @@
+"""The benchmark's measurements, each run in a fresh Django process by bench/run.py.
+
+Every phase is a function taking the run's options and returning a JSON-able dict. A phase runs
+in its own process so that its peak memory is its own (the search phase is a search worker:
+it does nothing but answer requests) and a slow or crashing phase cannot skew another.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import resource
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench import fts5
+
+QUERIES_FILE = Path(__file__).with_name("queries.txt")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def maxrss_mb() -> float:
+    """Return this process's peak resident memory in MB (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def percentiles(samples_ms: list[float]) -> dict:
+    """Return p50/p95/p99/max (ms) of `samples_ms`."""
+    if not samples_ms:
+        return {"n": 0}
+    ordered = sorted(samples_ms)
+
+    def pick(p: float) -> float:
+        # Nearest-rank percentile: with 78 queries p99 is the slowest but one.
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+    return {
+        "n": len(ordered),
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(pick(95), 2),
+        "p99": round(pick(99), 2),
+        "max": round(ordered[-1], 2),
+    }
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """Return (milliseconds, result) of calling `fn`."""
+    start = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - start) * 1000, result
+
+
+def load_queries() -> list[dict]:
+    """Return the committed queries as {kind, q, filters} dicts, in file order."""
+    queries = []
+    for line in QUERIES_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        kind, q, filters = (part.strip() for part in line.split("|", 2))
+        pairs = [pair.split("=", 1) for pair in filters.split("&") if pair]
+        queries.append({"kind": kind, "q": q, "filters": dict(pairs)})
+    return queries
+
+
+def signal_processor_name() -> str:
+    processor = apps.get_app_config("haystack").signal_processor
+    return f"{type(processor).__module__}.{type(processor).__qualname__}"
+
+
+def directory_size_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def phase_import(options: dict) -> dict:
+    """Migrate, collect static files, and import the corpus through `manage.py import_essays`."""
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from archive.models import Essay
+
+    # The command reads the *.txt of each folder it is given: pass the corpus's shard folders.
+    shards = sorted(str(p) for p in Path(options["corpus"]).iterdir() if p.is_dir())
+    out, err = io.StringIO(), io.StringIO()
+
+    def run_import() -> None:
+        try:
+            call_command("import_essays", *shards, stdout=out, stderr=err)
+        except CommandError as failure:  # some files failed; the rest are imported
+            err.write(f"{failure}\n")
+
+    seconds = timed(run_import)[0] / 1000
+    count = Essay.objects.count()
+    return {
+        "signal_processor": signal_processor_name(),
+        "essays": count,
+        "seconds": round(seconds, 1),
+        "essays_per_s": round(count / seconds, 1),
+        "summary": out.getvalue().strip().splitlines()[-1:],
+        "errors": err.getvalue().strip().splitlines()[-5:],
+        "maxrss_mb": maxrss_mb(),
+    }
+
+
+# --- full index build ---------------------------------------------------------------------
+
+# The fast bulk build command if the project has one, else Haystack's stock rebuild.
+BUILD_COMMANDS = ["build_search_index", "rebuild_search_index", "bulk_index", "rebuild_index"]
+
+
+def build_command() -> str:
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    return next(name for name in BUILD_COMMANDS if name in commands)
+
+
+def indexed_count() -> int:
+    """Return how many documents the search backend holds (backend-agnostic)."""
+    from haystack.query import SearchQuerySet
+
+    return SearchQuerySet().all().count()
+
+
+def index_path() -> Path | None:
+    from django.conf import settings
+
+    path = settings.HAYSTACK_CONNECTIONS["default"].get("PATH")
+    return Path(path) if path else None
+
+
+def phase_build(options: dict) -> dict:
+    """Run the full index build and check the document count against the database."""
+    from archive.models import Essay
+
+    command = build_command()
+    kwargs = {"interactive": False} if command == "rebuild_index" else {}
+    out = io.StringIO()
+    ms, _ = timed(lambda: call_command(command, stdout=out, stderr=out, **kwargs))
+    expected = Essay.objects.published().count()
+    indexed = indexed_count()
+    path = index_path()
+    return {
+        "command": command,
+        "seconds": round(ms / 1000, 1),
+        "essays_per_s": round(expected / (ms / 1000), 1),
+        "published_in_db": expected,
+        "indexed": indexed,
+        "lost": expected - indexed,
+        "index_mb": directory_size_mb(path) if path else None,
+        "index_files": len(list(path.iterdir())) if path else None,
+        "output_tail": out.getvalue().strip().splitlines()[-3:],
+        "maxrss_mb": maxrss_mb(),
+    }
+
+
+# --- the FTS5 yardstick --------------------------------------------------------------------
+
+
+def fts_rows(clock: list[float]) -> Iterator[fts5.FtsRow]:
+    """Yield every published essay as an FTS5 row; add the time spent reading the DB to clock."""
+    from archive.models import Essay
+
+    start = time.perf_counter()
+    essays = Essay.objects.published().for_listing().order_by("id").iterator(chunk_size=1000)
+    for essay in essays:
+        row = fts5.FtsRow(
+            id=essay.pk,
+            title=essay.title,
+            body=essay.body_text,
+            authors=[author.name for author in essay.ordered_authors],
+            source=essay.source.name if essay.source else "",
+            topics=[topic.name for topic in essay.topics.all()],
+            language=essay.language,
+            date=essay.published_on.isoformat() if essay.published_on else "",
+        )
+        clock[0] += time.perf_counter() - start
+        yield row
+        start = time.perf_counter()
+
+
+def phase_fts5(options: dict) -> dict:
+    """Build the FTS5 table over the same essays and run the same queries, three passes."""
+    import sqlite3
+
+    path = Path(options["workdir"]) / "fts5.sqlite3"
+    reading = [0.0]
+    ms, count = timed(lambda: fts5.build(path, fts_rows(reading)))
+    build_s = ms / 1000 - reading[0]
+    db = sqlite3.connect(path)
+    queries = load_queries()
+    passes: list[list[float]] = []
+    hits = []
+    for _ in range(3):
+        samples = []
+        for query in queries:
+            ms, rows = timed(lambda query=query: fts5.search(db, query["q"], query["filters"]))
+            samples.append(ms)
+        hits = [len(rows) for rows in [fts5.search(db, q["q"], q["filters"]) for q in queries]]
+        passes.append(samples)
+    return {
+        "rows": count,
+        "build_seconds": round(build_s, 2),
+        "build_essays_per_s": round(count / build_s, 1),
+        "size_mb": round(path.stat().st_size / 2**20, 1),
+        "first_pass": percentiles(passes[0]),
+        "steady": percentiles(passes[1] + passes[2]),
+        "per_query_ms": [round(statistics.median(s), 3) for s in zip(*passes, strict=True)],
+        "hits_top10": hits,
+        "translated": [fts5.translate(q["q"]) for q in queries],
+    }
+
+
+# --- the search worker: search page, search layer, "more like this", reading pages ----------
+
+
+def search_params(query: dict) -> dict:
+    """Return the search page's GET parameters for a benchmark query."""
+    from search.forms import bench_params  # the form says how its filters are spelled
+
+    return bench_params(query["q"], query["filters"])
+
+
+def layer_search(query: dict) -> int:
+    """Run the search layer alone (what the view asks of Haystack): top ten with snippets."""
+    from search.forms import bench_layer_search
+
+    return bench_layer_search(query["q"], query["filters"])
+
+
+def view_pass(client: Client, queries: list[dict]) -> tuple[list[float], list[int]]:
+    """GET the search page once per query; return the latencies and the status codes."""
+    samples, statuses = [], []
+    for query in queries:
+        url = "/search/?" + urlencode(search_params(query))
+        ms, response = timed(lambda url=url: client.get(url))
+        samples.append(ms)
+        statuses.append(response.status_code)
+    return samples, statuses
+
+
+def pages_pass(client: Client, urls: list[str]) -> dict:
+    """GET each page twice (first visit, repeat) and once more counting its DB queries."""
+    first, repeat, queries, statuses = [], [], [], set()
+    for url in urls:
+        ms, response = timed(lambda url=url: client.get(url))
+        first.append(ms)
+        statuses.add(response.status_code)
+        ms, _ = timed(lambda url=url: client.get(url))
+        repeat.append(ms)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        queries.append(len(captured.captured_queries))
+    return {
+        "first": percentiles(first),
+        "repeat": percentiles(repeat),
+        "db_queries_max": max(queries),
+        "db_queries_median": statistics.median(queries),
+        "statuses": sorted(statuses),
+    }
+
+
+def sample_essays(k: int) -> list:
+    from archive.models import Essay
+
+    ids = list(Essay.objects.published().values_list("id", flat=True))
+    return list(Essay.objects.filter(id__in=random.Random(7).sample(ids, min(k, len(ids)))))
+
+
+def citation_url(essay) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    for name in ("archive:essay_cite", "archive:essay_citation", "archive:citation"):
+        try:
+            return reverse(name, kwargs={"pk": essay.pk})
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def phase_search(options: dict) -> dict:
+    """Be a search worker: answer the query set through the view and the layer, then pages."""
+    from haystack.query import SearchQuerySet
+
+    client = Client()
+    queries = load_queries()
+    result: dict = {"queries": len(queries), "baseline_rss_mb": maxrss_mb()}
+    # Open the searcher and load templates once, so "cold" means: this query not seen before.
+    for q in ("warm up the searcher", "zzwarmup"):
+        client.get("/search/?" + urlencode({"q": q}))
+
+    cold, statuses = view_pass(client, queries)
+    warm: list[float] = []
+    for _ in range(3):
+        samples, more = view_pass(client, queries)
+        warm += samples
+        statuses += more
+    result["view_cold"] = percentiles(cold)
+    result["view_warm"] = percentiles(warm)
+    result["view_statuses"] = sorted(set(statuses))
+    result["view_cold_per_query_ms"] = [round(ms, 2) for ms in cold]
+    result["slowest_cold"] = sorted(
+        ((round(ms, 1), q["kind"], q["q"]) for ms, q in zip(cold, queries, strict=True)),
+        reverse=True,
+    )[:8]
+
+    try:
+        layer_cold = [timed(lambda q=q: layer_search(q))[0] for q in queries]
+        layer_warm = [timed(lambda q=q: layer_search(q))[0] for q in queries * 2]
+        result["layer_cold"] = percentiles(layer_cold)
+        result["layer_warm"] = percentiles(layer_warm)
+        result["layer_hits"] = [layer_search(q) for q in queries]
+    except ImportError as exc:
+        result["layer_error"] = f"no search layer entry point: {exc}"
+
+    essays = sample_essays(30)
+    mlt = [timed(lambda e=e: list(SearchQuerySet().more_like_this(e)[:5]))[0] for e in essays]
+    result["more_like_this"] = percentiles(mlt)
+
+    result["essay_page"] = pages_pass(client, [e.get_absolute_url() for e in essays])
+    from archive.models import Essay
+
+    last_page = max(1, Essay.objects.published().count() // 20)
+    pages = sorted({1, 2, 3, 5, 10, last_page // 4, last_page // 2, last_page} - {0})
+    result["browse_page"] = pages_pass(client, [f"/essays/?page={p}" for p in pages])
+    cite_urls = [url for url in (citation_url(e) for e in essays[:15]) if url]
+    result["citation_page"] = pages_pass(client, cite_urls) if cite_urls else "absent"
+    result["maxrss_mb"] = maxrss_mb()
+    return result
+
+
+def phase_first_query(options: dict) -> dict:
+    """Answer one search in a process that has just started (Django already set up)."""
+    ms, response = timed(lambda: Client().get("/search/?" + urlencode({"q": "arms control"})))
+    return {
+        "first_query_ms": round(ms, 1),
+        "status": response.status_code,
+        "answered_at": time.time(),
+        "maxrss_mb": maxrss_mb(),
+    }
+
+
+# --- a curator's save ----------------------------------------------------------------------
+
+
+def timed_saves(essay, label: str, n: int = 20) -> list[float]:
+    samples = []
+    for i in range(n):
+        essay.title = f"Bench save {label} {i} zzsave{label}{i}"
+
+        def save() -> None:
+            with transaction.atomic():
+                essay.save()
+
+        samples.append(timed(save)[0])
+    return samples
+
+
+def phase_save(options: dict) -> dict:
+    """Time Essay.save() + commit with the search signal processor on, then off."""
+    from haystack.query import SearchQuerySet
+
+    processor = apps.get_app_config("haystack").signal_processor
+    essay = sample_essays(1)[0]
+    timed_saves(essay, "warm", 3)
+    with_index = timed_saves(essay, "on")
+    visible = SearchQuerySet().auto_query("zzsaveon19").count() > 0
+    processor.teardown()
+    try:
+        without_index = timed_saves(essay, "off")
+    finally:
+        processor.setup()
+    added = statistics.median(with_index) - statistics.median(without_index)
+    return {
+        "signal_processor": signal_processor_name(),
+        "with_index_ms": percentiles(with_index),
+        "without_index_ms": percentiles(without_index),
+        "added_ms_median": round(added, 1),
+        "visible_in_search_right_after_commit": visible,
+    }
+
+
+PHASES = {
+    "import": phase_import,
+    "build": phase_build,
+    "fts5": phase_fts5,
+    "search": phase_search,
+    "first_query": phase_first_query,
+    "save": phase_save,
+}
