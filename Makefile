@@ -66,5 +66,10 @@ format: $(VENV)/.installed
 migrations-check: $(VENV)/.installed .env
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The benchmark of issue 7, apart from the tests: N essays (N=100000 works), data in bench/out/.
+N ?= 10000
+bench: $(VENV)/.installed
+	$(PY) -m bench.run --n $(N)
+
 clean:
 	rm -rf var
