@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archive import views
+from archive import feeds, views
 
 app_name = "archive"
 urlpatterns = [
@@ -16,4 +16,12 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("years/", views.year_list, name="year_list"),
     path("years/<int:year>/", views.year_detail, name="year_detail"),
+    path("feeds/latest.atom", feeds.LatestEssaysFeed(), name="feed_latest_atom"),
+    path("feeds/latest.rss", feeds.LatestEssaysRssFeed(), name="feed_latest_rss"),
+    path("authors/<slug:slug>/feed.atom", feeds.AuthorFeed(), name="author_feed_atom"),
+    path("authors/<slug:slug>/feed.rss", feeds.AuthorRssFeed(), name="author_feed_rss"),
+    path("sources/<slug:slug>/feed.atom", feeds.SourceFeed(), name="source_feed_atom"),
+    path("sources/<slug:slug>/feed.rss", feeds.SourceRssFeed(), name="source_feed_rss"),
+    path("topics/<slug:slug>/feed.atom", feeds.TopicFeed(), name="topic_feed_atom"),
+    path("topics/<slug:slug>/feed.rss", feeds.TopicRssFeed(), name="topic_feed_rss"),
 ]

@@ -1,0 +1,205 @@
+"""Atom and RSS 2.0 feeds of the newest essays, and of each author, source and topic."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
+
+from archive.models import Author, Essay, Source, Topic
+
+FEED_LENGTH = 30
+
+
+class EssayAtomFeed(Atom1Feed):
+    """Atom with one <author> per author in byline order and the body as <content type="html">.
+
+    Django's Atom1Feed knows one author per entry and no content element.
+    """
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        for name, uri in item["authors"]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", uri)
+            handler.endElement("author")
+        handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+class EssayRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with one dc:creator per author (RSS's <author> wants an e-mail address) and the
+    body as content:encoded."""
+
+    def rss_attributes(self) -> dict[str, str]:
+        return {
+            **super().rss_attributes(),
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        for name, _uri in item["authors"]:
+            handler.addQuickElement("dc:creator", name)
+        handler.addQuickElement("content:encoded", item["content"])
+
+
+def essay_summary(essay: Essay) -> str:
+    """Return the standfirst, or else the first paragraph, as plain text."""
+    return essay.standfirst.strip() or essay.body_text.split("\n\n", 1)[0]
+
+
+def as_datetime(value: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.UTC)
+
+
+class EssayFeed(Feed):
+    """What every essay feed shares: how an essay becomes an entry. Subclasses choose the essays.
+
+    The entry id is the essay's permanent URL on settings.SITE_URL, so it stays the same
+    whatever host served the feed and whatever the slug becomes.
+    """
+
+    feed_type = EssayAtomFeed
+    author_name = settings.SITE_NAME  # Atom needs a feed author when an entry has none
+
+    def essays(self, obj) -> QuerySet:
+        raise NotImplementedError
+
+    def items(self, obj=None) -> list[Essay]:
+        return list(self.essays(obj).published().for_listing()[:FEED_LENGTH])
+
+    def item_title(self, essay: Essay) -> str:
+        return essay.title
+
+    def item_description(self, essay: Essay) -> str:
+        # The summary is plain text; feeds carry it as HTML, so it is escaped, not trusted.
+        return escape(essay_summary(essay))
+
+    def item_link(self, essay: Essay) -> str:
+        return essay.get_permanent_url()
+
+    def item_guid(self, essay: Essay) -> str:
+        return essay.get_full_permanent_url()
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, essay: Essay) -> datetime.datetime:
+        return as_datetime(essay.published_on) if essay.published_on else essay.created
+
+    def item_updateddate(self, essay: Essay) -> datetime.datetime:
+        return essay.updated
+
+    def item_categories(self, essay: Essay) -> list[str]:
+        return [topic.name for topic in essay.topics.all()]
+
+    def item_extra_kwargs(self, essay: Essay) -> dict:
+        return {
+            "authors": [
+                (author.name, settings.SITE_URL + author.get_absolute_url())
+                for author in essay.ordered_authors
+            ],
+            # The stored body is sanitized on every save (archive/sanitize.py), never raw input.
+            "content": essay.body,
+        }
+
+
+class RssFormat:
+    """Mixin: serve the same feed as RSS 2.0."""
+
+    feed_type = EssayRssFeed
+
+
+class LatestEssaysFeed(EssayFeed):
+    """The essays most recently added to the archive, whatever their publication date, so a
+    subscriber hears of an old essay newly archived too."""
+
+    title = f"{settings.SITE_NAME}: latest essays"
+    subtitle = description = "The essays most recently added to the archive."
+
+    def link(self) -> str:
+        return reverse("archive:essay_list")
+
+    def essays(self, obj) -> QuerySet:
+        return Essay.objects.order_by("-created", "-id")
+
+
+class AuthorFeed(EssayFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Author:
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, author: Author) -> str:
+        return f"{settings.SITE_NAME}: essays by {author.name}"
+
+    def description(self, author: Author) -> str:
+        return f"The newest essays by {author.name} in the archive."
+
+    subtitle = description
+
+    def link(self, author: Author) -> str:
+        return author.get_absolute_url()
+
+    def essays(self, author: Author) -> QuerySet:
+        return Essay.objects.by_author(author).newest_first()
+
+
+class SourceFeed(EssayFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Source:
+        return get_object_or_404(Source, slug=slug)
+
+    def title(self, source: Source) -> str:
+        return f"{settings.SITE_NAME}: essays from {source.name}"
+
+    def description(self, source: Source) -> str:
+        return f"The newest essays from {source.name} in the archive."
+
+    subtitle = description
+
+    def link(self, source: Source) -> str:
+        return source.get_absolute_url()
+
+    def essays(self, source: Source) -> QuerySet:
+        return Essay.objects.filter(source=source).newest_first()
+
+
+class TopicFeed(EssayFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Topic:
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, topic: Topic) -> str:
+        return f"{settings.SITE_NAME}: essays on {topic.name}"
+
+    def description(self, topic: Topic) -> str:
+        return f"The newest essays on {topic.name} in the archive."
+
+    subtitle = description
+
+    def link(self, topic: Topic) -> str:
+        return topic.get_absolute_url()
+
+    def essays(self, topic: Topic) -> QuerySet:
+        return Essay.objects.with_topic(topic).newest_first()
+
+
+class LatestEssaysRssFeed(RssFormat, LatestEssaysFeed):
+    pass
+
+
+class AuthorRssFeed(RssFormat, AuthorFeed):
+    pass
+
+
+class SourceRssFeed(RssFormat, SourceFeed):
+    pass
+
+
+class TopicRssFeed(RssFormat, TopicFeed):
+    pass
