@@ -47,7 +47,8 @@ LOCAL_APPS = [
     "archive",
     "search",
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# `search` goes before `haystack` so its rebuild_index (build aside, then swap) wins.
+INSTALLED_APPS = DJANGO_APPS + ["search"] + THIRD_PARTY_APPS + ["archive"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -99,6 +100,13 @@ HAYSTACK_CONNECTIONS = {
     "default": env.search_url("SEARCH_URL", default=f"whoosh://{DATA_DIR / 'whoosh_index'}"),
 }
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 10
+# SEARCH_URL=whoosh://… selects our Whoosh backend (search/backends/whoosh.py: analyzer, reused
+# searcher, facets, highlighting); any other engine (elasticsearch, solr) is used as given.
+if HAYSTACK_CONNECTIONS["default"]["ENGINE"] == "haystack.backends.whoosh_backend.WhooshEngine":
+    HAYSTACK_CONNECTIONS["default"]["ENGINE"] = "search.backends.whoosh.ArchiveWhooshEngine"
+HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False  # one indexed model: the narrowing query is pure cost
+HAYSTACK_CONNECTIONS["default"].setdefault("INCLUDE_SPELLING", True)  # "did you mean …"
+HAYSTACK_SIGNAL_PROCESSOR = "search.signals.QueuedSignalProcessor"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,170 @@
+"""One script-aware Whoosh analyzer for English and Russian text, used at index and query time.
+
+Whoosh's StemmingAnalyzer is English-only, splits "U.S." and "post-Soviet" into pieces and leaves
+typographic apostrophes alone. This tokenizer does the whole pipeline in one pass (fast, and it
+keeps the positions of compound parts right, which a chain of filters would renumber):
+
+* words may contain inner dots, hyphens and apostrophes: "U.S.-Russia" is indexed whole AND as
+  its parts ("u.s", "russia", "u", "s"), all at the same position, so the whole and each part are
+  findable and phrases around the compound still match; at query time only the whole is emitted;
+* typographic quotes and apostrophes become ASCII (Russia’s ≡ Russia's) and English possessives
+  drop their "'s";
+* Latin letters are lowercased and accent-folded; Cyrillic is only lowercased and ё → е (never
+  transliterated or stripped of its й);
+* English and Russian stop words are dropped (positions are kept, so phrases stay phrases);
+* Latin-script words are stemmed with Snowball English (Porter2), Cyrillic words with the
+  Russian Snowball stemmer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+from whoosh.analysis import Token, Tokenizer
+from whoosh.lang import stemmer_for_language
+from whoosh.lang.stopwords import stoplists
+
+# A word: letters/digits, optionally joined by single dots, hyphens or apostrophes ("U.S.-Russia",
+# "SM3-IIB", "Russia's", "post-Soviet"); a dotted abbreviation keeps its final dot ("U.S.").
+WORD = re.compile(r"\w+(?:(?:\.-|[.\-'’‘])\w+)*(?:(?<=\.\w)\.)?")
+JOINERS = re.compile(r"[.\-]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
+
+
+def _latin_fold_table() -> dict[int, str]:
+    """Map accented Latin letters (and typographic quotes) to ASCII; leave every other script."""
+    table: dict[int, str] = {}
+    for code in range(0x00C0, 0x0250):
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        if base != char and base.isascii():
+            table[code] = base.lower()
+    table.update({ord("ß"): "ss", ord("æ"): "ae", ord("œ"): "oe", ord("ø"): "o", ord("ł"): "l"})
+    table.update({ord("ё"): "е", ord("Ё"): "е"})
+    for quote in "’‘ʼ′":
+        table[ord(quote)] = "'"
+    return table
+
+
+FOLD = _latin_fold_table()
+_russian_stem = stemmer_for_language("ru")
+# Snowball English (Porter2): unlike the original Porter it maps negotiating → negoti.
+_english_stem = stemmer_for_language("en")
+
+
+def normalize_word(word: str) -> str:
+    """Return `word` lowercased, accent-folded (Latin only), with ASCII apostrophes."""
+    word = word.lower().translate(FOLD)
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.replace("'", "")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the stem of a normalized word, choosing the stemmer by its script."""
+    if not word.isalpha():
+        return word
+    if CYRILLIC.search(word):
+        return _russian_stem(word)
+    return _english_stem(word)
+
+
+def word_parts(word: str) -> list[str]:
+    """Return the parts of a compound word: hyphen parts, then the dotted parts inside them."""
+    parts: list[str] = []
+    for piece in word.split("-"):
+        piece = piece.strip(".")
+        if piece and piece != word:
+            parts.append(piece)
+        if "." in piece:
+            parts.extend(p for p in piece.split(".") if p)
+    return [p for p in dict.fromkeys(parts) if p != word]
+
+
+def terms_for(word: str, *, with_parts: bool) -> list[str]:
+    """Return the index terms of one raw word: the stemmed word, then (optionally) its parts."""
+    word = normalize_word(word).strip(".")
+    if not word:
+        return []
+    if not JOINERS.search(word):
+        return [] if word in STOP_WORDS else [stem(word)]
+    terms = [word]
+    if with_parts:
+        terms += [stem(p) for p in word_parts(word) if p not in STOP_WORDS]
+    return terms
+
+
+class ArchiveTokenizer(Tokenizer):
+    """Tokenize, normalize, stop and stem English and Russian text in one pass (see module)."""
+
+    # Tells Whoosh that it stems, so a `spelling=True` field also keeps the unstemmed words
+    # (called with no_morph=True) for "did you mean" suggestions.
+    is_morph = True
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        no_morph: bool = False,
+        **kwargs,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        with_parts = mode != "query"
+        if not tokenize:
+            # Self-parsing queries (wildcards) hand over one word: normalize it, no stemming.
+            token.text = normalize_word(value)
+            token.boost, token.stopped = 1.0, False
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        pos = start_pos
+        for match in WORD.finditer(value):
+            if no_morph:
+                word = normalize_word(match.group())
+                terms = [word] if word.isalpha() and word not in STOP_WORDS else []
+            else:
+                terms = terms_for(match.group(), with_parts=with_parts)
+            if not terms:
+                if not removestops:
+                    token.text, token.stopped, token.boost = match.group().lower(), True, 1.0
+                    if positions:
+                        token.pos = pos
+                    if chars:
+                        token.startchar = start_char + match.start()
+                        token.endchar = start_char + match.end()
+                    yield token
+                continue
+            for text in terms:
+                token.text, token.stopped, token.boost = text, False, 1.0
+                if keeporiginal:
+                    token.original = match.group()
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                yield token
+            pos += 1
+
+
+def archive_analyzer() -> ArchiveTokenizer:
+    """Return the analyzer for text fields (one instance is enough: it is stateless)."""
+    return ArchiveTokenizer()

@@ -1,0 +1,100 @@
+"""Snippets for search results: where the query's terms occur in the body, every word form marked.
+
+Haystack's highlighting re-analyses each hit's whole text with a cold English analyzer and its
+template tag matches plain substrings. Here the query's own index terms (stems, so "negotiation"
+marks "negotiating", and Russian forms likewise) are looked for with the archive's analyzer, only
+in the paragraphs that can contain them, and the snippet is escaped HTML with only <mark> unescaped.
+"""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from whoosh import query as wq
+
+from search.backends.analysis import FOLD, archive_analyzer
+
+SNIPPET_CHARS = 280
+MAX_PARAGRAPHS_SCANNED = 12
+_analyzer = archive_analyzer()
+TEXT_FIELDS = {"text", "title", "body"}
+
+
+def query_terms(parsed: wq.Query) -> set[str]:
+    """Return the text terms of a parsed query, leaving out negated ones."""
+    terms: set[str] = set()
+
+    def walk(q: wq.Query) -> None:
+        if isinstance(q, wq.Not):
+            return
+        if isinstance(q, wq.Term) and q.fieldname in TEXT_FIELDS:
+            terms.add(q.text)
+        elif isinstance(q, wq.Phrase) and q.fieldname in TEXT_FIELDS:
+            terms.update(q.words)
+        for child in q.children():
+            walk(child)
+
+    walk(parsed)
+    return terms
+
+
+def _marks(paragraph: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Return the (start, end) character spans of the words in `paragraph` matching `terms`."""
+    spans = []
+    for token in _analyzer(paragraph, chars=True):
+        if token.text in terms and (not spans or spans[-1][0] != token.startchar):
+            spans.append((token.startchar, token.endchar))
+    return spans
+
+
+def _window(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """Return the span of about SNIPPET_CHARS characters around the first marks, on word edges."""
+    if len(paragraph) <= SNIPPET_CHARS:
+        return 0, len(paragraph)
+    start = max(0, spans[0][0] - SNIPPET_CHARS // 4) if spans else 0
+    if start:
+        space = paragraph.find(" ", start)
+        start = space + 1 if 0 <= space < spans[0][0] else start
+    end = min(len(paragraph), start + SNIPPET_CHARS)
+    space = paragraph.rfind(" ", start, end)
+    if end < len(paragraph) and space > (spans[0][1] if spans else start):
+        end = space
+    return start, end
+
+
+def render(paragraph: str, spans: list[tuple[int, int]], start: int, end: int) -> SafeString:
+    """Return the escaped text paragraph[start:end] with the spans wrapped in <mark>."""
+    out, cursor = [], start
+    for s, e in spans:
+        if s < cursor or e > end:
+            continue
+        out += [escape(paragraph[cursor:s]), "<mark>", escape(paragraph[s:e]), "</mark>"]
+        cursor = e
+    out.append(escape(paragraph[cursor:end]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(paragraph) else ""
+    return mark_safe(prefix + "".join(out) + suffix)
+
+
+def snippet_for(body: str, parsed: wq.Query) -> SafeString:
+    """Return the best passage of `body` for the query as safe HTML (the opening if no match)."""
+    terms = query_terms(parsed)
+    paragraphs = [p for p in body.split("\n\n") if p.strip()] or [""]
+    best, best_spans, best_score = paragraphs[0], [], 0
+    if terms:
+        # A cheap pre-test: a paragraph can only match if it contains a stem's first letters.
+        probes = {t.split(".")[0][:4] for t in terms if t}
+        scanned = 0
+        for paragraph in paragraphs:
+            lowered = paragraph.lower().translate(FOLD)
+            if not any(p in lowered for p in probes):
+                continue
+            spans = _marks(paragraph, terms)
+            score = len({paragraph[s:e].lower() for s, e in spans}) * 10 + len(spans)
+            if score > best_score:
+                best, best_spans, best_score = paragraph, spans, score
+            scanned += 1
+            if scanned >= MAX_PARAGRAPHS_SCANNED:
+                break
+    start, end = _window(best, best_spans)
+    return render(best, best_spans, start, end)

@@ -1,0 +1,125 @@
+"""Bring the search index up to date with the database: the queue of changes and full rebuilds.
+
+Every change that affects search is queued as a PendingIndexChange row in the same transaction
+(search/signals.py). `apply_pending_changes()` applies the whole queue after commit, from the next
+write, the rebuild command or `manage.py process_index_queue`; a row is deleted only once the
+index has taken its change, so a locked or failing index delays changes but never loses one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from haystack import connections
+from haystack.utils import get_identifier
+
+from archive.models import Essay
+from search.models import PendingIndexChange
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def essay_index():
+    """Return the EssayIndex registered with Haystack's default connection."""
+    return connections["default"].get_unified_index().get_index(Essay)
+
+
+def queue_essays(essay_ids: Iterable[int]) -> None:
+    """Record (in the current transaction) that these essays' documents must be refreshed."""
+    rows = [PendingIndexChange(essay_id=pk) for pk in dict.fromkeys(essay_ids) if pk]
+    if rows:
+        PendingIndexChange.objects.bulk_create(rows)
+
+
+def _apply_batch(backend, index) -> int:
+    """Apply the oldest batch of queued changes; return how many rows it cleared (0: empty)."""
+    taken: list[int] = []
+
+    def changes() -> tuple[Iterable, list[str]]:
+        # Called with the index's write lock held: the state read here is what gets written.
+        rows = list(PendingIndexChange.objects.order_by("id").values_list("id", "essay_id")[:BATCH])
+        taken.extend(row_id for row_id, _ in rows)
+        wanted = {essay_id for _, essay_id in rows}
+        published = list(index.index_queryset().filter(pk__in=wanted))
+        gone = wanted - {essay.pk for essay in published}
+        return published, [get_identifier_for(pk) for pk in gone]
+
+    if hasattr(backend, "apply"):
+        backend.apply(index, changes)
+    else:  # a backend without batched writes (Elasticsearch, Solr): same steps, its own calls
+        update, remove_ids = changes()
+        if update:
+            backend.update(index, update)
+        for doc_id in remove_ids:
+            backend.remove(doc_id)
+    PendingIndexChange.objects.filter(id__in=taken).delete()
+    return len(taken)
+
+
+def get_identifier_for(essay_id: int) -> str:
+    """Return the search document id of an essay (also for one that no longer exists)."""
+    return get_identifier(f"archive.essay.{essay_id}")
+
+
+def apply_pending_changes() -> int:
+    """Apply every queued change to the index; return how many rows were applied.
+
+    Errors (index locked past the bounded wait, disk unwritable, backend down) are logged and
+    leave the rows queued for the next attempt; they never reach the curator's request.
+    """
+    if not PendingIndexChange.objects.exists():
+        return 0
+    backend = connections["default"].get_backend()
+    index = essay_index()
+    applied = 0
+    try:
+        while n := _apply_batch(backend, index):
+            applied += n
+            if n < BATCH:
+                break
+    except Exception:
+        log.warning(
+            "Search index not updated; changes stay queued for the next attempt", exc_info=True
+        )
+    return applied
+
+
+def schedule_apply() -> None:
+    """Apply the queue once the current transaction commits (at once outside a transaction)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        entry[1] is apply_pending_changes for entry in connection.run_on_commit
+    ):
+        return  # one application per transaction is enough: it takes the whole queue
+    transaction.on_commit(apply_pending_changes)
+
+
+def rebuild() -> tuple[int, int]:
+    """Rebuild the whole index aside and swap it in; return (documents written, published essays).
+
+    Queued changes older than the build are cleared once it has landed; newer ones (changes
+    committed while it ran) stay queued and are applied at the end.
+    """
+    backend = connections["default"].get_backend()
+    index = essay_index()
+    started_at: list[int] = []
+
+    def essays() -> Iterable[Essay]:
+        last = PendingIndexChange.objects.order_by("-id").values_list("id", flat=True).first()
+        started_at.append(last or 0)
+        return index.index_queryset().iterator(chunk_size=1000)
+
+    if hasattr(backend, "bulk_build"):
+        written = backend.bulk_build(index, essays)
+    else:
+        backend.clear()
+        written = 0
+        for essay in essays():
+            backend.update(index, [essay])
+            written += 1
+    PendingIndexChange.objects.filter(id__lte=started_at[0]).delete()
+    apply_pending_changes()
+    return written, index.index_queryset().count()
