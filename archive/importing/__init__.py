@@ -52,7 +52,8 @@ def import_upload(
     The import key is the file name's stem, as for the command, so uploading a file that was
     imported before updates that essay.
     """
-    name = Path(name).name or "upload.txt"
+    # Some browsers send a Windows path ("C:\fakepath\essay.txt"); keep the file name only.
+    name = Path(name.replace("\\", "/")).name or "upload.txt"
     sidecar = None
     if sidecar_text and sidecar_text.strip():
         sidecar = load_sidecar_text(name, sidecar_text)
