@@ -136,3 +136,16 @@ def test_feed_queries_do_not_grow_with_entries(
         make_essay(f"More {n}", authors=[make_author()], topics=[make_topic()])
     with django_assert_max_num_queries(5):
         client.get("/feeds/latest.atom")
+
+
+def test_pages_link_their_feeds_for_discovery(client: Client, archive: dict) -> None:
+    home = client.get("/").content.decode()
+    assert '<link rel="alternate" type="application/atom+xml"' in home
+    assert 'href="/feeds/latest.atom"' in home
+    for kind, obj in (("authors", "ivanov"), ("sources", "valdai"), ("topics", "arms")):
+        slug = archive[obj].slug
+        page = client.get(f"/{kind}/{slug}/").content.decode()
+        assert 'type="application/atom+xml" title="Essays' in page
+        assert f'href="/{kind}/{slug}/feed.atom"' in page
+        assert f'href="/{kind}/{slug}/feed.rss"' in page
+        read_feed(client, f"/{kind}/{slug}/feed.atom")
