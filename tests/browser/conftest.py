@@ -24,9 +24,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API owns an event loop while it runs, so a
+# browser kept open for the whole session would break any other test module that starts
+# Playwright itself. Closing it when this package is done keeps one browser for these tests.
+@pytest.fixture(scope="package")
 def browser() -> Iterator:
-    """Return a running Chromium, shared by every browser test (it takes a second to start)."""
+    """Return a running Chromium, shared by every test in tests/browser/ (it takes a second)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (make browser-deps installs it)")
