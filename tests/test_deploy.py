@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.scratch_db import scratch_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PRODUCTION_POLICY = {
     "default-src 'self'",
@@ -51,11 +53,20 @@ def production_env(data_dir: Path, **extra: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="archive.example.org,127.0.0.1,localhost",
         DATA_DIR=str(data_dir),
+        DATABASE_URL=database_url_of(data_dir),
         SEARCH_URL=os.environ["SEARCH_URL"],  # the test session's temporary index
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
     return env
+
+
+def database_url_of(data_dir: Path) -> str:
+    """The installation's own database, if the test made one, else its SQLite file."""
+    url_file = data_dir / "database_url"
+    if url_file.exists():
+        return url_file.read_text()
+    return f"sqlite:///{data_dir / 'archive.sqlite3'}"
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -121,11 +132,14 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A migrated installation of its own (SQLite file, or a scratch PostgreSQL database)."""
     path = tmp_path_factory.mktemp("production")
-    result = manage(production_env(path), "migrate", "--noinput")
-    assert result.returncode == 0, result.stderr
-    return path
+    with scratch_database(path) as database_url:
+        (path / "database_url").write_text(database_url)
+        result = manage(production_env(path), "migrate", "--noinput")
+        assert result.returncode == 0, result.stderr
+        yield path
 
 
 @pytest.fixture(scope="module")
