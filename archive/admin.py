@@ -1,0 +1,281 @@
+"""The curators' admin: essays, authors, sources and topics, and the text-file upload."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+
+from archive.forms import MAX_UPLOAD_BYTES, AuthorshipInlineForm, EssayUploadForm
+from archive.importing import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    ImportFailure,
+    ImportOutcome,
+    import_upload,
+)
+from archive.models import Author, Authorship, Essay, Republication, Source, Topic
+
+# Django 6 switches bare URLs typed in forms to https://; say so now (and silence its warning).
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class PublicationYearFilter(admin.SimpleListFilter):
+    """Filter essays by the year of `published_on`, listing only the years that have essays."""
+
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        years = [(str(year), f"{year} ({n})") for year, n in Essay.objects.year_counts()]
+        return [*years, ("none", "No date")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == "none":
+            return queryset.filter(published_on=None)
+        if not value.isascii() or not value.isdigit():
+            # The admin answers this with its "invalid filter" redirect, not a 500.
+            raise IncorrectLookupParameters(f"Not a year: {value!r}")
+        return queryset.in_year(int(value))
+
+
+class AuthorshipInline(admin.TabularInline):
+    """The byline, in order; saving renumbers positions 0..n-1 (see EssayAdmin.save_related)."""
+
+    model = Authorship
+    form = AuthorshipInlineForm
+    fields = ["author", "position"]
+    autocomplete_fields = ["author"]
+    ordering = ["position", "id"]
+    extra = 1
+    verbose_name = "author"
+    verbose_name_plural = "authors (in byline order)"
+
+
+class RepublicationInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    model = Republication
+    fields = ["publication", "url", "date", "date_precision", "note"]
+    extra = 0
+
+
+@admin.register(Essay)
+class EssayAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = [
+        "title",
+        "byline_display",
+        "source",
+        "date_display",
+        "status",
+        "language",
+        "updated",
+    ]
+    list_filter = ["status", "source", "language", PublicationYearFilter]
+    # The source column needs the join: a bare select_related() (the admin's default) skips
+    # nullable foreign keys. Authors come from the prefetch in get_queryset.
+    list_select_related = ["source"]
+    search_fields = ["title", "body_text", "authors__name"]
+    autocomplete_fields = ["source", "topics"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["word_count", "created", "updated", "import_key"]
+    inlines = [AuthorshipInline, RepublicationInline]
+    actions = ["publish_selected", "unpublish_selected"]
+    # "View on site" goes through the admin's redirect to get_absolute_url(); the essay page
+    # shows drafts to staff (EssayQuerySet.visible_to), so a draft can be previewed there.
+    view_on_site = True
+    save_on_top = True
+    fieldsets = [
+        (
+            "Essay",
+            {"fields": ["title", "slug", "standfirst", "body", "language", "source", "topics"]},
+        ),
+        ("Date", {"fields": [("published_on", "date_precision")]}),
+        (
+            "Notes kept apart from the body",
+            {
+                "fields": [
+                    "author_notes",
+                    "disclaimer",
+                    "original_publication",
+                    "original_url",
+                    ("original_date", "original_date_precision"),
+                    "original_note",
+                ],
+            },
+        ),
+        ("Status", {"fields": ["status"]}),
+        (
+            "Record",
+            {"fields": ["word_count", "created", "updated", "import_key"], "classes": ["collapse"]},
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Source and ordered authors for the change list's columns in a bounded number of
+        # queries, whatever the page size.
+        return super().get_queryset(request).for_listing()
+
+    @admin.display(description="Authors")
+    def byline_display(self, essay: Essay) -> str:
+        return essay.byline
+
+    @admin.display(description="Date", ordering="published_on")
+    def date_display(self, essay: Essay) -> str:
+        return essay.date_display
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        renumber_authorships(form.instance)
+
+    # Both actions save essay by essay instead of queryset.update(): update() writes SQL
+    # directly, skipping Essay.save() (sanitizing, derived text) and the post_save signals the
+    # search index listens to, so a published essay would never reach search and an
+    # unpublished one would stay findable. It also lets every change be logged for history.
+    @admin.action(description="Publish selected essays", permissions=["change"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        n = self._set_status(request, queryset, Essay.Status.PUBLISHED)
+        self.message_user(request, f"Published {n} essay{'s' if n != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected essays (back to draft)", permissions=["change"])
+    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        n = self._set_status(request, queryset, Essay.Status.DRAFT)
+        self.message_user(
+            request, f"Unpublished {n} essay{'s' if n != 1 else ''}.", messages.SUCCESS
+        )
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str) -> int:
+        changed = 0
+        with transaction.atomic():
+            for essay in queryset.exclude(status=status):
+                essay.status = status
+                essay.save()
+                self.log_change(request, essay, [{"changed": {"fields": ["Status"]}}])
+                changed += 1
+        return changed
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path(
+            "import/",
+            self.admin_site.admin_view(self.import_view),
+            name="archive_essay_import",
+        )
+        return [upload, *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import one uploaded text file (and sidecar) exactly as `manage.py import_essays`."""
+        # admin_view() already requires an active staff login and CSRF on POST.
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = EssayUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["text_file"]
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                outcome = import_upload(
+                    upload.name, upload.read(), form.cleaned_data["sidecar"], dry_run=dry_run
+                )
+            except ImportFailure as failure:
+                form.add_error("text_file", f"Not imported: {failure}")
+            else:
+                self.message_user(request, describe_outcome(outcome), messages.SUCCESS)
+                return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import an essay from a text file",
+            "form": form,
+            "max_upload_bytes": MAX_UPLOAD_BYTES,
+        }
+        return TemplateResponse(request, "admin/archive/essay/import.html", context)
+
+
+def renumber_authorships(essay: Essay) -> None:
+    """Rewrite an essay's author positions as 0..n-1, keeping their order."""
+    ordered = essay.authorships.order_by("position", "id")
+    for position, authorship in enumerate(ordered):
+        if authorship.position != position:
+            authorship.position = position
+            authorship.save(update_fields=["position"])
+
+
+def describe_outcome(outcome: ImportOutcome) -> str:
+    """Return the curator's message for an import outcome, linking the essay it touched."""
+    essay = outcome.essay
+    verbs = {CREATED: "Created", UPDATED: "Updated", UNCHANGED: "Unchanged (already imported)"}
+    if outcome.dry_run:
+        verbs = {CREATED: "Would create", UPDATED: "Would update", UNCHANGED: "Unchanged"}
+    prefix = "Dry run, nothing saved. " if outcome.dry_run else ""
+    changed = (
+        f" (changed: {', '.join(outcome.changed)})"
+        if outcome.action == UPDATED and outcome.changed
+        else ""
+    )
+    if outcome.dry_run and outcome.action == CREATED:
+        # A dry run's new essay was rolled back: there is no page to link to.
+        return format_html("{}{} “{}”{}.", prefix, verbs[CREATED], essay.title, changed)
+    url = reverse("admin:archive_essay_change", args=[essay.pk])
+    return format_html(
+        '{}{} <a href="{}">“{}”</a>{}.', prefix, verbs[outcome.action], url, essay.title, changed
+    )
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = ["name", "sort_name", "affiliation", "essay_count"]
+    # Explicit: Meta.ordering is not applied to the GROUP BY query the essay count makes.
+    ordering = ["sort_name", "name"]
+    search_fields = ["name", "sort_name", "affiliation"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created", "updated"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(essay_count=Count("authorships"))
+
+    @admin.display(description="Essays", ordering="essay_count")
+    def essay_count(self, author: Author) -> int:
+        return author.essay_count
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = ["name", "url", "essay_count"]
+    ordering = ["name"]
+    # Also what the essay form's source autocomplete searches.
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created", "updated"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(essay_count=Count("essays"))
+
+    @admin.display(description="Essays", ordering="essay_count")
+    def essay_count(self, source: Source) -> int:
+        return source.essay_count
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "essay_count"]
+    ordering = ["name"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(essay_count=Count("essays"))
+
+    @admin.display(description="Essays", ordering="essay_count")
+    def essay_count(self, topic: Topic) -> int:
+        return topic.essay_count
