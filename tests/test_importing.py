@@ -401,6 +401,30 @@ def test_biography_of_unknown_authors_and_generic_disclaimer():
     assert parsed.source is None
 
 
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("This piece was first published on Foreign Policy.", "Foreign Policy"),
+        ("This article first appeared in the National Interest.", "the National Interest"),
+        ("A version of this essay was published by Project Syndicate.", "Project Syndicate"),
+        ("Originally published in Kommersant.", "Kommersant"),
+        ("This piece was first published on ForeignPolicy.com.", "ForeignPolicy.com"),
+    ],
+)
+def test_first_published_notes_leave_the_body(sentence, name):
+    text = "Talks\n\n" + "\n\n".join(BODY) + " " + sentence
+    parsed = parse_essay_bytes("note.txt", text.encode(), None)
+    assert parsed.paragraphs == BODY
+    assert (parsed.original_note, parsed.original_publication.name) == (sentence, name)
+
+
+def test_a_date_at_the_end_of_the_body_is_not_a_publication_note():
+    text = "Talks\n\n" + "\n\n".join(BODY) + " The article was published in 2010."
+    parsed = parse_essay_bytes("plain.txt", text.encode(), None)
+    assert parsed.paragraphs[-1].endswith("The article was published in 2010.")
+    assert parsed.original_note == "" and parsed.original_publication is None
+
+
 def test_last_body_paragraph_is_not_taken_for_a_biography():
     text = "Talks\n\n" + "\n\n".join(BODY) + "\n\nNuclear deterrence is the problem.\n"
     parsed = parse_essay_bytes("plain.txt", text.encode(), None)

@@ -296,9 +296,11 @@ def _take_standfirst(parsed: ParsedEssay, sidecar_standfirst: str) -> None:
 
 _FIRST_PUBLISHED = re.compile(
     r"(?:^|(?<=[.!?”\"’)]\s))"
-    r"(?P<note>(?:(?:This|The) (?:piece|article|essay|text|op-ed|commentary|column|analysis)"
-    r" (?:was|has been|is) (?:first |originally )?|(?:First|Originally) )"
-    r"(?:published|printed|posted|appeared) (?:on|in|by|at) (?P<name>[^\n]+?)\.)\s*\Z",
+    r"(?P<note>(?:(?:(?:This|The) |A version of this )"
+    r"(?:piece|article|essay|text|op-ed|commentary|column|analysis) "
+    r"(?:(?:was|has been|is) )?(?:first |originally )?|(?:First|Originally) )"
+    r"(?:published|printed|posted|appeared) (?:on|in|by|at) "
+    r"(?P<name>(?:the )?[A-Z“\"][^\n]*?)\.)\s*\Z",
 )
 _GENERIC_DISCLAIMER = re.compile(
     r"^(?:the )?(?:views|opinions) (?:and opinions )?expressed\b", re.IGNORECASE
