@@ -1,12 +1,19 @@
 from django.urls import path
 
-from archive import feeds, views
+from archive import citation_views, feeds, views
 
 app_name = "archive"
 urlpatterns = [
     path("", views.home, name="home"),
     path("essays/", views.essay_list, name="essay_list"),
     path("essays/<int:pk>/", views.essay_permalink, name="essay_permalink"),
+    # Citation routes come before essay_detail, whose <slug> would otherwise take "cite".
+    path("essays/<int:pk>/cite/", citation_views.essay_cite, name="essay_cite"),
+    path("essays/<int:pk>/cite.<str:fmt>", citation_views.essay_export, name="essay_export"),
+    path("cite/export.<str:fmt>", citation_views.list_export, name="list_export"),
+    path("authors/<slug:slug>/cite.<str:fmt>", citation_views.author_export, name="author_export"),
+    path("sources/<slug:slug>/cite.<str:fmt>", citation_views.source_export, name="source_export"),
+    path("topics/<slug:slug>/cite.<str:fmt>", citation_views.topic_export, name="topic_export"),
     path("essays/<int:pk>/<str:slug>/", views.essay_detail, name="essay_detail"),
     path("authors/", views.author_list, name="author_list"),
     path("authors/<slug:slug>/", views.author_detail, name="author_detail"),

@@ -1,0 +1,298 @@
+"""Cite an essay: Essay -> CSL-JSON, rendered by citeproc-py in five styles, and exported as
+BibTeX, RIS and CSL-JSON. Everything downstream consumes the dict `essay_to_csl` returns."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import bleach
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    Locator,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from django.utils import timezone
+from django.utils.html import escape
+
+from archive import citeproc_patches
+from archive.models import DatePrecision, Essay
+
+citeproc_patches.apply()
+
+CSL_DIR = Path(__file__).resolve().parent / "csl"
+
+
+@dataclass(frozen=True)
+class Style:
+    key: str  # the CSL file's name, also used in URLs and element ids
+    label: str
+    locale: str  # Cite Them Right is a British manual: en-GB dates and quotation rules
+    is_note: bool = False
+
+
+STYLES = [
+    Style(
+        "chicago-notes-bibliography", "Chicago (notes and bibliography, 18th ed.)", "en-US", True
+    ),
+    Style("chicago-author-date", "Chicago (author-date, 18th ed.)", "en-US"),
+    Style("apa", "APA (7th ed.)", "en-US"),
+    Style("modern-language-association", "MLA (9th ed.)", "en-US"),
+    Style("harvard-cite-them-right", "Harvard (Cite Them Right)", "en-GB"),
+]
+
+
+# --- Essay -> CSL-JSON ------------------------------------------------------------------
+
+
+def csl_date(value: datetime.date | None, precision: str) -> dict | None:
+    """Return a CSL date with as many parts as are known; circa dates say so."""
+    if value is None:
+        return None
+    precision = DatePrecision(precision)
+    parts = {
+        DatePrecision.DAY: [value.year, value.month, value.day],
+        DatePrecision.MONTH: [value.year, value.month],
+    }.get(precision, [value.year])
+    date = {"date-parts": [parts]}
+    if precision is DatePrecision.CIRCA:
+        date["circa"] = True
+    return date
+
+
+def csl_name(author) -> dict:
+    """Return a CSL name; a one-word name (or an organisation) stays a literal."""
+    if author.given_name:
+        return {"family": author.family_name, "given": author.given_name}
+    return {"literal": author.name}
+
+
+def essay_to_csl(
+    essay: Essay, *, accessed: datetime.date | None = None, paragraph: int | None = None
+) -> dict:
+    """Return the essay as a CSL-JSON item: the archive's copy, with its original publication.
+
+    The archive's permanent URL is the URL cited (with `#p-N` when citing one paragraph);
+    the original publication goes in CSL's `original-*` variables and in `note`, which is
+    also where its URL goes (CSL has no variable for an original URL).
+    """
+    url = essay.get_full_permanent_url() + (f"#p-{paragraph}" if paragraph else "")
+    item = {
+        "id": f"essay-{essay.pk}",
+        "type": "webpage",
+        "title": essay.title,
+        "URL": url,
+        "accessed": csl_date(accessed or timezone.localdate(), DatePrecision.DAY),
+        "language": essay.language,
+    }
+    if authors := essay.ordered_authors:
+        item["author"] = [csl_name(author) for author in authors]
+    if issued := csl_date(essay.published_on, essay.date_precision):
+        item["issued"] = issued
+    if essay.source:
+        item["container-title"] = essay.source.name
+        item["publisher"] = essay.source.name
+    if essay.standfirst:
+        item["abstract"] = essay.standfirst
+    if essay.original_publication:
+        item["original-publisher"] = essay.original_publication
+        if original := csl_date(essay.original_date, essay.original_date_precision):
+            item["original-date"] = original
+    if note := original_publication_note(essay):
+        item["note"] = note
+    return item
+
+
+def original_publication_note(essay: Essay) -> str:
+    """Return "Originally published in Foreign Policy, June 2013, URL." or ""."""
+    if not essay.original_publication:
+        return essay.original_note
+    parts = [f"Originally published in {essay.original_publication}"]
+    if essay.original_date:
+        parts.append(essay.original_date_display)
+    if essay.original_url:
+        parts.append(essay.original_url)
+    return ", ".join(parts) + "."
+
+
+# --- Rendering ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedCitation:
+    style: Style
+    citation_html: str  # the note (Chicago NB) or the in-text citation
+    citation_text: str
+    bibliography_html: str  # the bibliography / reference-list entry
+    bibliography_text: str
+
+
+@cache
+def load_style(key: str, locale: str) -> CitationStylesStyle:
+    return CitationStylesStyle(str(CSL_DIR / f"{key}.csl"), locale=locale, validate=False)
+
+
+# What citeproc must not see: the original publication is printed by `republication_html`
+# in one form for every style, because the styles' reprint logic is written for books.
+_NOT_FOR_CITEPROC = {"note", "original-publisher", "original-date", "publisher", "abstract"}
+
+
+def render(csl: dict, style: Style, *, paragraph: int | None = None) -> RenderedCitation:
+    """Return the citation and bibliography entry for `csl` in `style`, as HTML and text.
+
+    A pinpoint (`paragraph`) goes in the note or in-text citation only; the bibliography
+    entry cites the whole essay, at its URL without the paragraph anchor.
+    """
+    item = {k: v for k, v in csl.items() if k not in _NOT_FOR_CITEPROC}
+    whole = {**item, "URL": item["URL"].split("#", 1)[0]}
+    pinpoint = {"locator": Locator("paragraph", str(paragraph))} if paragraph else {}
+    out = {}
+    for name, fmt, prepare in (("html", formatter.html, _escaped), ("text", formatter.plain, dict)):
+        cited = _processor(style, prepare(item), fmt)
+        citation = Citation([CitationItem(item["id"], **pinpoint)])
+        cited.register(citation)
+        out[f"citation_{name}"] = str(cited.cite(citation, lambda _: None))
+        listed = _processor(style, prepare(whole), fmt)
+        listed.register(Citation([CitationItem(item["id"])]))
+        entries = listed.bibliography()
+        out[f"bibliography_{name}"] = str(entries[0]) if entries else ""
+    out = {key: citeproc_patches.finish(value) for key, value in out.items()}
+    out["citation_html"] = _allow_formatting_only(out["citation_html"])
+    out["bibliography_html"] = _allow_formatting_only(out["bibliography_html"])
+    return RenderedCitation(style=style, **out)
+
+
+def _processor(style: Style, item: dict, fmt) -> CitationStylesBibliography:
+    return CitationStylesBibliography(
+        load_style(style.key, style.locale), CiteProcJSON([item]), fmt
+    )
+
+
+def _escaped(item: dict) -> dict:
+    """Return `item` with its text HTML-escaped: citeproc-py's HTML formatter escapes
+    nothing it reads from CSL-JSON, so a title like "</script>" would come out as markup."""
+    return {k: escape(v) if isinstance(v, str) else v for k, v in item.items()}
+
+
+def _allow_formatting_only(html: str) -> str:
+    """Keep the style's italics and small caps, escape anything else (defence in depth)."""
+    return bleach.clean(html, tags={"i", "b", "span", "sup", "sub"}, attributes={}, strip=False)
+
+
+def render_all(csl: dict, *, paragraph: int | None = None) -> list[RenderedCitation]:
+    """Return `csl` rendered in every style the archive offers, in display order."""
+    return [render(csl, style, paragraph=paragraph) for style in STYLES]
+
+
+def republication_html(csl: dict) -> str:
+    """Return the original-publication sentence (escaped HTML), or ""."""
+    return escape(csl.get("note", ""))
+
+
+# --- BibTeX -------------------------------------------------------------------------------
+
+_BIBTEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIALS))
+
+
+def bibtex_escape(value: str) -> str:
+    """Return `value` safe inside a braced BibTeX field (UTF-8 kept, as biber reads it)."""
+    return _BIBTEX_ESCAPE.sub(lambda m: _BIBTEX_SPECIALS[m.group()], " ".join(value.split()))
+
+
+def citation_key(csl: dict) -> str:
+    """Return a key that stays the same for an essay: first author's family name, year, id."""
+    names = csl.get("author") or [{}]
+    family = names[0].get("family") or names[0].get("literal") or "anon"
+    ascii_family = unicodedata.normalize("NFKD", family).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z]", "", ascii_family.lower()) or "anon"
+    year = csl_year(csl.get("issued")) or "nd"
+    return f"{stem}{year}-{csl['id']}"
+
+
+def csl_year(date: dict | None) -> str:
+    return str(date["date-parts"][0][0]) if date else ""
+
+
+def csl_iso(date: dict | None) -> str:
+    """Return a CSL date as ISO 8601 to its precision ("2013-06", "2011")."""
+    if not date:
+        return ""
+    parts = date["date-parts"][0]
+    return "-".join([f"{parts[0]:04d}", *(f"{p:02d}" for p in parts[1:])])
+
+
+def bibtex_name(name: dict) -> str:
+    if "literal" in name:
+        return "{" + bibtex_escape(name["literal"]) + "}"
+    return f"{bibtex_escape(name['family'])}, {bibtex_escape(name['given'])}"
+
+
+def to_bibtex(items: list[dict]) -> str:
+    """Return biblatex `@online` entries for CSL items (fields also read by BibTeX tools)."""
+    return "\n".join(_bibtex_entry(item) for item in items)
+
+
+def _bibtex_entry(item: dict) -> str:
+    fields = {
+        "author": " and ".join(bibtex_name(n) for n in item.get("author", [])),
+        "title": bibtex_escape(item["title"]),
+        "date": csl_iso(item.get("issued")),
+        "year": csl_year(item.get("issued")),
+        "organization": bibtex_escape(item.get("container-title", "")),
+        "url": item["URL"],
+        "urldate": csl_iso(item.get("accessed")),
+        "langid": {"en": "english", "ru": "russian"}.get(item.get("language", ""), ""),
+        "abstract": bibtex_escape(item.get("abstract", "")),
+        "note": bibtex_escape(item.get("note", "")),
+    }
+    if item.get("issued", {}).get("circa"):
+        fields["date"] += "~"  # biblatex's EDTF marker for an approximate date
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+    return f"@online{{{citation_key(item)},\n{body}\n}}\n"
+
+
+# --- RIS ----------------------------------------------------------------------------------
+
+
+def to_ris(items: list[dict]) -> str:
+    """Return RIS records (type ELEC, a web page) for CSL items, CRLF line ends per the spec."""
+    return "".join(_ris_record(item) for item in items)
+
+
+def _ris_record(item: dict) -> str:
+    lines = [("TY", "ELEC"), ("ID", citation_key(item))]
+    for name in item.get("author", []):
+        lines.append(("AU", name.get("literal") or f"{name['family']}, {name['given']}"))
+    lines.append(("TI", item["title"]))
+    if item.get("container-title"):
+        lines += [("T2", item["container-title"]), ("PB", item["container-title"])]
+    if issued := item.get("issued"):
+        year, month, day = [*issued["date-parts"][0], None, None][:3]
+        # RIS date: YYYY/MM/DD/other, unknown parts left empty ("2013/06//").
+        month_day = "/".join(f"{part:02d}" if part else "" for part in (month, day))
+        lines += [("PY", str(year)), ("DA", f"{year:04d}/{month_day}/")]
+    lines += [("UR", item["URL"]), ("Y2", csl_iso(item.get("accessed")).replace("-", "/"))]
+    lines += [("LA", item.get("language", "")), ("AB", item.get("abstract", ""))]
+    lines += [("N1", item.get("note", ""))]
+    text = "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines if value)
+    return text + "ER  - \r\n\r\n"

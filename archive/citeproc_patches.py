@@ -1,0 +1,119 @@
+"""Teach citeproc-py (CSL 1.0) the two CSL 1.0.1 features our official style files rely on.
+
+citeproc-py 0.11 ignores `initialize="false"` on `cs:name` (Chicago and MLA print full given
+names although the style sets a global `initialize-with`) and the locale option
+`punctuation-in-quote` (en-US puts a following period or comma inside the closing quotation
+mark; en-GB does not). It also leaves quotation marks inside a quoted title unflipped. The
+fixes below patch exactly those three places in citeproc's model and are applied once, on
+import of `archive.citations`; `finish()` completes the quote handling on the rendered text.
+
+Spec: https://docs.citationstyles.org/en/stable/specification.html (Name, "initialize";
+Locale options, "punctuation-in-quote"; Formatting, "quotes").
+"""
+
+from __future__ import annotations
+
+import re
+
+from citeproc import model
+
+# Marks the end of a quoted span in citeproc's output, so `finish()` knows which closing
+# quotation marks came from `quotes="true"` (and not from an apostrophe in a title).
+QUOTE_END = "\ue000"
+
+_INNER_QUOTES = {"“": "‘", "”": "’"}
+_MOVE_INTO_QUOTE = re.compile(r"(?P<close>[”’]+)" + QUOTE_END + r"(?P<punct>[.,])")
+
+
+def _get_option_honouring_initialize(self, name, context=None, sort_options=None):
+    """Return no `initialize-with` when the name (or its citation/bibliography) says
+    `initialize="false"`: the CSL 1.0.1 rule citeproc-py 0.11 does not implement."""
+    if name == "initialize-with" and _initialize_is_false(self, context):
+        return None
+    return _original_get_option(self, name, context, sort_options)
+
+
+def _initialize_is_false(name_element, context) -> bool:
+    value = name_element.get("initialize")
+    if value is None:
+        layout_parent = (context if context is not None else name_element).xpath_search(
+            "./ancestor::*[self::cs:citation or self::cs:bibliography][1]"
+        )
+        value = layout_parent[0].get("initialize") if layout_parent else None
+    if value is None:
+        value = name_element.get_root().get("initialize")
+    return (value or "true").lower() == "false"
+
+
+def _quote_flipping_inner_quotes(self, string):
+    """Quote like citeproc does, but turn inner double quotes into single ones
+    (CSL `open-inner-quote`) and mark the end of the quoted span for `finish()`."""
+    if self.get("quotes", "false").lower() != "true" or not string:
+        return string
+    open_quote = self.get_single_term(name="open-quote")
+    close_quote = self.get_single_term(name="close-quote")
+    for outer, inner in _INNER_QUOTES.items():
+        string = string.replace(outer, inner)
+    marker = QUOTE_END if self.get_locale_option("punctuation-in-quote") == "true" else ""
+    return open_quote + string + close_quote + marker
+
+
+def finish(text: str) -> str:
+    """Move a period or comma that follows a marked closing quotation mark inside it
+    (American usage, CMOS 6.9, MLA 6.?), dropping it if the title already ends in
+    punctuation, and remove the markers."""
+
+    def move(match: re.Match) -> str:
+        before = text[: match.start()]
+        already = before.rstrip()[-1:] in {".", "?", "!"}
+        return match["close"] if already else match["punct"] + match["close"]
+
+    return _MOVE_INTO_QUOTE.sub(move, text).replace(QUOTE_END, "")
+
+
+def _substitute_repressing_what_it_used(self, item, context=None, **kwargs):
+    """Render `cs:substitute` and suppress every variable it printed for the rest of the
+    entry ("substituted variables are considered empty"), also those printed through a
+    macro: without this APA and MLA print the title twice for an essay with no author."""
+    layout = context.get_layout()
+    layout.substituted = []
+    try:
+        text = _original_substitute_render(self, item, context=context, **kwargs)
+    finally:
+        used, layout.substituted = layout.substituted, None
+    if text:
+        text_tag = f"{{{self.nsmap['cs']}}}text"
+        layout.repressed.setdefault(text_tag, []).extend(used)
+    return text
+
+
+def _text_variable_recording_substitutions(self, item, context):
+    text = _original_text_variable(self, item, context)
+    substituted = getattr(context.get_layout(), "substituted", None)
+    if text and substituted is not None:
+        substituted.append(self.get("variable"))
+    return text
+
+
+def _if_with_disambiguate_false(self, item, context=None, delimiter="", **kwargs):
+    """Treat `disambiguate="true"` as false: we render one essay at a time, so nothing ever
+    needs disambiguating (citeproc-py ignores the test and so always takes the branch,
+    which makes MLA print the title in every in-text citation)."""
+    if self.get("disambiguate") == "true" and self.get("match") != "any":
+        raise model.ConditionFailed
+    return _original_if_render(self, item, context=context, delimiter=delimiter, **kwargs)
+
+
+_original_get_option = model.Name.get_option
+_original_substitute_render = model.Substitute.render
+_original_text_variable = model.Text._variable
+_original_if_render = model.If.render
+
+
+def apply() -> None:
+    """Install the patches (idempotent)."""
+    model.Name.get_option = _get_option_honouring_initialize
+    model.Quoted.quote = _quote_flipping_inner_quotes
+    model.Substitute.render = _substitute_repressing_what_it_used
+    model.Text._variable = _text_variable_recording_substitutions
+    model.If.render = _if_with_disambiguate_false

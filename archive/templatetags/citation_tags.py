@@ -1,0 +1,109 @@
+"""Page metadata for reference managers and crawlers, built from an essay's CSL-JSON.
+
+Highwire Press tags follow Google Scholar's inclusion guidelines
+(https://scholar.google.com/intl/en/scholar/inclusion.html#indexing); Zotero's
+"Embedded Metadata" translator reads the same tags, Dublin Core and Open Graph.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import template
+from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
+
+from archive.citations import csl_iso, essay_to_csl
+from archive.models import Essay
+
+register = template.Library()
+
+# Escape what could end the <script> element or open a comment inside it; JSON stays valid
+# because \u003c and friends are JSON string escapes (same table as Django's json_script).
+_SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                0x2028: "\\u2028", 0x2029: "\\u2029"}  # fmt: skip
+
+
+def json_ld_script(data: dict) -> SafeString:
+    """Return `data` as a `<script type="application/ld+json">` element no title can break."""
+    text = json.dumps(data, ensure_ascii=False, indent=1).translate(_SCRIPT_SAFE)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308
+
+
+def _name(csl_name: dict) -> str:
+    return csl_name.get("literal") or f"{csl_name['given']} {csl_name['family']}"
+
+
+def _inverted_name(csl_name: dict) -> str:
+    return csl_name.get("literal") or f"{csl_name['family']}, {csl_name['given']}"
+
+
+@register.simple_tag
+def essay_metadata(essay: Essay) -> dict:
+    """Return what essay_meta.html prints: Highwire, Dublin Core, Open Graph and JSON-LD."""
+    csl = essay_to_csl(essay)
+    canonical = settings.SITE_URL + essay.get_absolute_url()
+    published = csl_iso(csl.get("issued"))
+    authors = csl.get("author", [])
+    return {
+        "csl": csl,
+        "canonical": canonical,
+        "permanent": essay.get_full_permanent_url(),
+        "authors": [_name(n) for n in authors],
+        "inverted_authors": [_inverted_name(n) for n in authors],
+        "published_iso": published,
+        "published_highwire": published.replace("-", "/"),
+        "online_highwire": f"{essay.created:%Y/%m/%d}",
+        "json_ld": json_ld_script(_json_ld(essay, csl, canonical, published)),
+    }
+
+
+def _json_ld(essay: Essay, csl: dict, canonical: str, published: str) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "@id": essay.get_full_permanent_url(),
+        "headline": csl["title"],
+        "name": csl["title"],
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "inLanguage": csl["language"],
+        "dateCreated": essay.created.isoformat(),
+        "dateModified": essay.updated.isoformat(),
+        "author": [_person(n) for n in csl.get("author", [])],
+    }
+    if published:
+        data["datePublished"] = published
+    if csl.get("container-title"):
+        data["publisher"] = {"@type": "Organization", "name": csl["container-title"]}
+    if csl.get("abstract"):
+        data["abstract"] = csl["abstract"]
+    if original := _original(essay, csl):
+        data["isBasedOn"] = original
+        if essay.original_url:
+            data["sameAs"] = essay.original_url
+    return data
+
+
+def _person(csl_name: dict) -> dict:
+    if "literal" in csl_name:
+        return {"@type": "Person", "name": csl_name["literal"]}
+    return {
+        "@type": "Person",
+        "name": _name(csl_name),
+        "givenName": csl_name["given"],
+        "familyName": csl_name["family"],
+    }
+
+
+def _original(essay: Essay, csl: dict) -> dict | None:
+    if not (essay.original_publication or essay.original_url):
+        return None
+    original = {"@type": "CreativeWork", "name": csl["title"]}
+    if essay.original_publication:
+        original["publisher"] = {"@type": "Organization", "name": essay.original_publication}
+    if essay.original_url:
+        original["url"] = essay.original_url
+    if date := csl_iso(csl.get("original-date")):
+        original["datePublished"] = date
+    return original
