@@ -425,6 +425,23 @@ def test_a_date_at_the_end_of_the_body_is_not_a_publication_note():
     assert parsed.original_note == "" and parsed.original_publication is None
 
 
+def test_sidecar_source_wins_and_a_known_disclaimer_completes_it():
+    text = "Talks\n\n" + "\n\n".join(BODY) + "\n\n" + VALDAI_DISCLAIMER
+    same = parse_essay_bytes("a.txt", text.encode(), {"source": "Valdai Discussion Club"})
+    other = parse_essay_bytes("b.txt", text.encode(), {"source": "Russia in Global Affairs"})
+
+    assert (same.source.url, same.source.disclaimer) == (
+        "https://valdaiclub.com/",
+        VALDAI_DISCLAIMER,
+    )
+    assert (other.source.name, other.source.url, other.source.disclaimer) == (
+        "Russia in Global Affairs",
+        "",
+        "",
+    )
+    assert same.disclaimer == other.disclaimer == VALDAI_DISCLAIMER
+
+
 def test_last_body_paragraph_is_not_taken_for_a_biography():
     text = "Talks\n\n" + "\n\n".join(BODY) + "\n\nNuclear deterrence is the problem.\n"
     parsed = parse_essay_bytes("plain.txt", text.encode(), None)

@@ -202,7 +202,7 @@ def parse_essay_bytes(name: str, data: bytes, sidecar: dict | None) -> ParsedEss
     if not parsed.paragraphs:
         raise ImportFailure(name, "no body: nothing is left once the notes are set apart")
 
-    parsed.source = meta.source() or _source_from_disclaimer(parsed.disclaimer)
+    parsed.source = _merge_source(meta.source(), _source_from_disclaimer(parsed.disclaimer))
     parsed.published_on, parsed.date_precision = meta.date("date", "date_precision")
     parsed.original_publication = _merge_original(
         meta.publication("original_publication"), parsed.original_publication
@@ -366,6 +366,16 @@ def _source_from_disclaimer(disclaimer: str) -> SourceData | None:
         if disclaimer and _fold(disclaimer) == _fold(text):
             return SourceData(name=source.name, url=source.url, disclaimer=disclaimer)
     return None
+
+
+def _merge_source(sidecar: SourceData | None, known: SourceData | None) -> SourceData | None:
+    """Return the sidecar's source, completed from a known disclaimer naming the same source."""
+    if sidecar is None or known is None:
+        return sidecar or known
+    if sidecar.name == known.name:
+        sidecar.url = sidecar.url or known.url
+        sidecar.disclaimer = sidecar.disclaimer or known.disclaimer
+    return sidecar
 
 
 def _merge_original(
