@@ -123,3 +123,29 @@ def rebuild() -> tuple[int, int]:
     PendingIndexChange.objects.filter(id__lte=started_at[0]).delete()
     apply_pending_changes()
     return written, index.index_queryset().count()
+
+
+def compare_index() -> dict[str, set[int]]:
+    """Return essay ids that are missing from, stale in, or orphaned in the index."""
+    index = essay_index()
+    backend = connections["default"].get_backend()
+    indexed = {
+        int(doc_id.rsplit(".", 1)[1]): fingerprint
+        for doc_id, fingerprint in backend.stored_documents().items()
+    }
+    expected = {
+        essay.pk: index.full_prepare(essay)["fingerprint"]
+        for essay in index.index_queryset().iterator(chunk_size=1000)
+    }
+    return {
+        "missing": set(expected) - set(indexed),
+        "stale": {pk for pk in set(expected) & set(indexed) if expected[pk] != indexed[pk]},
+        "orphaned": set(indexed) - set(expected),
+    }
+
+
+def repair_index(report: dict[str, set[int]]) -> None:
+    """Queue every differing essay and apply the queue (the normal, durable path)."""
+    with transaction.atomic():
+        queue_essays(set().union(*report.values()))
+    apply_pending_changes()

@@ -1,0 +1,100 @@
+"""The search form: the URL's parameters (q, filters, sort, page), validated."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import validate_slug
+from haystack.inputs import Raw
+from haystack.query import SearchQuerySet
+
+from archive.models import LANGUAGE_CHOICES, Essay
+from search.querylang import MAX_QUERY_CHARS, Reading
+
+FACETS = ("author", "source", "topic", "language", "year")
+SORTS = {"relevance": None, "newest": "-date", "oldest": "date"}
+MAX_FILTER_VALUES = 10
+
+
+class SlugListField(forms.Field):
+    """Zero or more slugs from repeated GET parameters (?author=a&author=b)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        values = [v.strip() for v in (value or []) if v and v.strip()]
+        if len(values) > MAX_FILTER_VALUES:
+            raise forms.ValidationError(f"At most {MAX_FILTER_VALUES} values per filter.")
+        for v in values:
+            if len(v) > 100:
+                raise forms.ValidationError("That filter value is not one of ours.")
+            validate_slug(v)
+        return list(dict.fromkeys(values))
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=MAX_QUERY_CHARS,
+        strip=True,
+        error_messages={
+            "max_length": f"Queries are limited to {MAX_QUERY_CHARS} characters; "
+            "please shorten yours."
+        },
+    )
+    author = SlugListField(required=False)
+    source = SlugListField(required=False)
+    topic = SlugListField(required=False)
+    language = forms.ChoiceField(required=False, choices=[("", "Any"), *LANGUAGE_CHOICES])
+    year_from = forms.IntegerField(required=False, min_value=1000, max_value=2999)
+    year_to = forms.IntegerField(required=False, min_value=1000, max_value=2999)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("relevance", "Relevance"),
+            ("newest", "Newest first"),
+            ("oldest", "Oldest first"),
+        ],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def __init__(self, data=None, **kwargs) -> None:
+        if data is not None and hasattr(data, "getlist"):
+            # Repeated parameters become lists for the slug filters, single values for the rest.
+            data = {
+                key: data.getlist(key) if key in ("author", "source", "topic") else data.get(key)
+                for key in data
+            }
+        super().__init__(data, **kwargs)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("year_from"), data.get("year_to")
+        if start and end and start > end:
+            data["year_from"], data["year_to"] = end, start
+        return data
+
+    def filters(self) -> dict[str, list]:
+        """Return the active facet filters as {facet: [values]}."""
+        data = self.cleaned_data
+        active = {name: data.get(name) or [] for name in ("author", "source", "topic")}
+        active["language"] = [data["language"]] if data.get("language") else []
+        return active
+
+    def search_queryset(self, reading: Reading) -> SearchQuerySet:
+        """Return the SearchQuerySet for this form: the query, filters, facets and order."""
+        sqs = SearchQuerySet().models(Essay)
+        if reading:
+            sqs = sqs.filter(content=Raw(f"({reading.query})")).highlight()
+        for name, values in self.filters().items():
+            for value in values:  # filters combine: every chosen value must hold
+                sqs = sqs.narrow(f'{name}_exact:"{value}"')
+        if self.cleaned_data.get("year_from"):
+            sqs = sqs.filter(year__gte=self.cleaned_data["year_from"])
+        if self.cleaned_data.get("year_to"):
+            sqs = sqs.filter(year__lte=self.cleaned_data["year_to"])
+        for name in FACETS:
+            sqs = sqs.facet(name)
+        sort = self.cleaned_data.get("sort") or ("relevance" if reading else "newest")
+        if SORTS.get(sort):
+            sqs = sqs.order_by(SORTS[sort])
+        return sqs
