@@ -12,7 +12,11 @@ from pathlib import Path
 
 import html5lib
 import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from archive.importing import import_upload
 from archive.models import Essay
 from archive.sanitize import (
     ALLOWED_TAGS,
@@ -22,6 +26,7 @@ from archive.sanitize import (
     sanitize_html,
     text_to_html,
 )
+from tests.test_admin import csrf_token, form_values
 
 XSS_VECTORS_FILE = Path(__file__).parent / "data" / "xss_vectors.txt"
 
@@ -211,3 +216,70 @@ def test_save_with_update_fields_sanitizes_too() -> None:
     essay.refresh_from_db()
     assert essay.body == '<p id="p-1">Edited</p>'
     assert essay.body_text == "Edited"
+
+
+@pytest.fixture
+def curator_client(db) -> Client:
+    """A logged-in superuser whose POSTs must carry a CSRF token, as in a browser."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.create_superuser("curator", "c@example.org", "long pass 123"))
+    return client
+
+
+@pytest.mark.django_db
+def test_admin_add_form_sanitizes_every_vector(curator_client: Client) -> None:
+    """A real POST of the admin's add form, CSRF token and all, for each hostile body."""
+    add_url = "/admin/archive/essay/add/"
+    blank = form_values(curator_client.get(add_url).content.decode(), "essay_form")
+    assert "csrfmiddlewaretoken" in blank
+    vectors = load_xss_vectors()
+    accepted = {}
+    for n, vector in enumerate(vectors):
+        data = {**blank, "title": f"Vector {n}", "slug": f"vector-{n}", "body": vector}
+        response = curator_client.post(add_url, {**data, "status": "published"})
+        if "\0" in vector:
+            # Django's form fields refuse NUL characters outright: nothing is stored.
+            assert response.status_code == 200
+            assert "Null characters are not allowed" in response.content.decode()
+            continue
+        assert response.status_code == 302, (vector, response.content.decode()[:3000])
+        accepted[f"Vector {n}"] = vector
+    stored = dict(Essay.objects.values_list("title", "body"))
+    assert stored.keys() == accepted.keys()
+    assert len(stored) >= 0.95 * len(vectors)
+    for title, body in stored.items():
+        assert_safe_html(body)
+        # The form strips surrounding whitespace and normalizes newlines, nothing else.
+        expected = sanitize_html(accepted[title].strip().replace("\r\n", "\n"))
+        assert body == expected, accepted[title]
+
+
+@pytest.mark.django_db
+def test_importer_escapes_hostile_html_in_a_text_file() -> None:
+    """A text file is text: markup in it must come out as visible characters, never as tags."""
+    # Control characters are left out: the importer refuses them as binary (its own test).
+    vectors = [v for v in load_xss_vectors() if v.strip() and min(map(ord, v)) >= 0x20]
+    text = "Hostile Markup Sampler\n\n" + "\n\n".join(vectors) + "\n"
+    outcome = import_upload("hostile.txt", text.encode())
+    essay = Essay.objects.get(pk=outcome.essay.pk)
+    assert_safe_html(essay.body)
+    assert "<script>alert(1)</script>" in essay.body_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in essay.body
+    assert "<img src=x onerror=alert(1)>" in essay.body_text
+    # Nothing but the importer's own paragraphs became markup.
+    assert set(re.findall(r"<([a-z0-9]+)", essay.body)) <= {"p"}
+
+
+@pytest.mark.django_db
+def test_admin_upload_escapes_hostile_html(curator_client: Client) -> None:
+    upload_url = "/admin/archive/essay/import/"
+    token = csrf_token(curator_client.get(upload_url).content.decode())
+    text = 'Sampler\n\n<p onclick="alert(1)">x</p><script>alert(1)</script>\n\nPlain.\n'
+    response = curator_client.post(
+        upload_url,
+        {"csrfmiddlewaretoken": token, "text_file": SimpleUploadedFile("s.txt", text.encode())},
+    )
+    assert response.status_code == 302
+    essay = Essay.objects.get()
+    assert_safe_html(essay.body)
+    assert '&lt;p onclick="alert(1)"&gt;x&lt;/p&gt;&lt;script&gt;' in essay.body
