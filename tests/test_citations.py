@@ -49,7 +49,7 @@ def people():
 def test_two_authors_month_date_every_style(people):
     source = make_source("Valdai Discussion Club")
     essay = make_essay(
-        "MAD About You: It’s Time to Turn Mutually Assured Destruction Into Mutually Assured Stability",
+        "MAD About You: It’s Time to Turn Mutually Assured Destruction Into Mutually Assured Stability",  # noqa: E501
         authors=people[:2], source=source, published_on=datetime.date(2013, 6, 1),
         date_precision=DatePrecision.MONTH,
     )  # fmt: skip
@@ -59,11 +59,11 @@ def test_two_authors_month_date_every_style(people):
         # CMOS 18 14.104 (web page), 13.? full names, comma/period inside the quotes (6.9)
         "chicago-notes-bibliography": (
             f"Ellen Tauscher and Igor Ivanov, “{title},” Valdai Discussion Club, June 2013, {url}.",
-            f"Tauscher, Ellen, and Igor Ivanov. “{title}.” Valdai Discussion Club, June 2013. {url}.",
+            f"Tauscher, Ellen, and Igor Ivanov. “{title}.” Valdai Discussion Club, June 2013. {url}.",  # noqa: E501
         ),
         "chicago-author-date": (
             "(Tauscher and Ivanov 2013)",
-            f"Tauscher, Ellen, and Igor Ivanov. 2013. “{title}.” Valdai Discussion Club, June. {url}.",
+            f"Tauscher, Ellen, and Igor Ivanov. 2013. “{title}.” Valdai Discussion Club, June. {url}.",  # noqa: E501
         ),
         # APA 7 10.16: initials, ampersand, (Year, Month), title in italics (plain here)
         "apa": (
@@ -73,7 +73,7 @@ def test_two_authors_month_date_every_style(people):
         # MLA 9: in-text names only; container, date, URL separated by commas
         "modern-language-association": (
             "(Tauscher and Ivanov)",
-            f"Tauscher, Ellen, and Igor Ivanov. “{title}.” Valdai Discussion Club, June 2013, {url}.",
+            f"Tauscher, Ellen, and Igor Ivanov. “{title}.” Valdai Discussion Club, June 2013, {url}.",  # noqa: E501
         ),
         # Cite Them Right: British usage, punctuation outside, (Accessed: 3 May 2024)
         "harvard-cite-them-right": (
