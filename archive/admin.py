@@ -95,6 +95,7 @@ class EssayAdmin(admin.ModelAdmin):
     # shows drafts to staff (EssayQuerySet.visible_to), so a draft can be previewed there.
     view_on_site = True
     save_on_top = True
+    empty_value_display = "(none)"
     fieldsets = [
         (
             "Essay",
