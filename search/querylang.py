@@ -78,9 +78,7 @@ def read_query(text: str) -> Reading:
             if name in FIELDS:
                 field = FIELDS[name]
             else:
-                adjusted = True  # unknown field: its name is read as a word
-                out.append(value)
-                terms += 1
+                adjusted = True  # unknown field: search its value as plain words
             continue
         if kind == "open":
             out.append("(")

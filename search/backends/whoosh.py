@@ -115,7 +115,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         """Return the query parser: Whoosh's defaults (phrases, groups, AND/OR/NOT, fields,
         prefix*) plus -term/+term; words are ANDed, as researchers expect from a search box."""
         parser = QueryParser(self.content_field_name, schema=schema)
-        parser.add_plugin(PlusMinusPlugin())
+        # A sign only counts at the start of a word: "SM3-IIB" and "post-Soviet" are words.
+        parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
 
     # -- the long-lived searcher --------------------------------------------------------------

@@ -1,0 +1,350 @@
+"""The search page against a real Whoosh index: relevance, query language, facets, highlights."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from archive.importing import import_path
+from archive.models import Essay
+from search.indexing import rebuild
+from tests.factories import make_author, make_essay, make_source, make_topic
+
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+pytestmark = pytest.mark.django_db
+
+
+def search(client, **params):
+    response = client.get(reverse("search:search"), params)
+    assert response.status_code == 200, response.content[:500]
+    return response
+
+
+def titles(response) -> list[str]:
+    return [r.title for r in response.context["results"]]
+
+
+@pytest.fixture
+def seeds(search_index):
+    for path in sorted(SEEDS.glob("*.txt")):
+        import_path(path)
+    rebuild()
+    return {e.title: e for e in Essay.objects.all()}
+
+
+@pytest.fixture
+def corpus(search_index):
+    """A small archive in two languages with authors, sources, topics and years."""
+    tauscher, ivanov, karaganov = (
+        make_author(n) for n in ("Ellen Tauscher", "Igor Ivanov", "Sergei Karaganov")
+    )
+    valdai, riac = make_source("Valdai Discussion Club"), make_source("RIAC")
+    arms, energy = make_topic("Arms control"), make_topic("Energy")
+    essays = {
+        "mad": make_essay(
+            "MAD About You",
+            authors=[tauscher, ivanov],
+            source=riac,
+            topics=[arms],
+            published_on=datetime.date(2013, 6, 17),
+            paragraphs=[
+                "Missile defense cooperation could transform relations.",
+                "Negotiating teams from Washington and Moscow met in Geneva about the SM3-IIB interceptors.",
+            ],
+        ),
+        "reset": make_essay(
+            "No Pause for the “Reset”",
+            source=valdai,
+            topics=[arms],
+            published_on=datetime.date(2011, 9, 1),
+            paragraphs=[
+                "The U.S.-Russia “reset” has become a foreign policy triumph.",
+                "Russia’s neighbours in post-Soviet Eurasia watch New START closely.",
+            ],
+        ),
+        "gas": make_essay(
+            "Pipelines and power",
+            authors=[karaganov],
+            source=valdai,
+            topics=[energy],
+            published_on=datetime.date(2015, 3, 1),
+            paragraphs=[
+                "Gas pipelines tie Europe to Russia.",
+                "Energy negotiations dragged on for years.",
+            ],
+        ),
+        "ru": make_essay(
+            "Ядерное сдерживание",
+            authors=[karaganov],
+            source=valdai,
+            topics=[arms],
+            language="ru",
+            published_on=datetime.date(2019, 1, 1),
+            paragraphs=[
+                "Политика сдерживания остаётся основой стратегической стабильности.",
+                "Переговоры о ёмкости арсеналов продолжаются.",
+            ],
+        ),
+        "draft": make_essay("Unpublished reset notes", status=Essay.Status.DRAFT),
+    }
+    rebuild()
+    return essays
+
+
+# Relevance -------------------------------------------------------------------------------------
+
+
+def test_seed_essays_are_found_by_what_a_reader_remembers(client, seeds):
+    assert titles(search(client, q="mutually assured stability"))[0].startswith("MAD About You")
+    assert (
+        titles(search(client, q='"reset" nuclear deterrence vicious circle'))[0]
+        == "No Pause for the “Reset”"
+    )
+    assert len(titles(search(client, q="SM3-IIB"))) == 1
+    assert len(titles(search(client, q="New START"))) >= 1
+
+
+def test_distinctive_phrase_ranks_its_essay_first_among_generated_essays(client, search_index):
+    words = "policy security cooperation treaty missile nuclear regional economic dialogue".split()
+    for i in range(40):
+        body = [
+            " ".join(words[(i + k) % len(words)] for k in range(60)),
+            f"Paragraph {i} on trade and arms.",
+        ]
+        make_essay(f"Generated essay {i}", paragraphs=body)
+    target = make_essay(
+        "Target",
+        paragraphs=[
+            "Quiet fishing villages of Kamchatka oppose the new tariff regime.",
+            " ".join(words * 5),
+        ],
+    )
+    rebuild()
+    assert search(client, q="fishing villages Kamchatka tariff").context["results"][0].pk == str(
+        target.pk
+    )
+    assert search(client, q='"Kamchatka oppose the new tariff"').context["results"][0].pk == str(
+        target.pk
+    )
+
+
+# Understanding the text ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("negotiation", {"mad", "gas"}),  # negotiating, negotiations
+        ("negotiating", {"mad", "gas"}),
+        ("сдерживания", {"ru"}),  # сдерживание in the title
+        ("ЁМКОСТИ", {"ru"}),  # ё folded to е, case folded
+        ("емкость", {"ru"}),
+        ("Russia's", {"reset", "gas"}),  # Russia’s, typographic apostrophe
+        ("Russia’s", {"reset", "gas"}),
+        ("“reset”", {"reset"}),
+        ('"reset"', {"reset"}),
+        ("U.S.", {"reset"}),
+        ("U.S.-Russia", {"reset"}),
+        ("post-Soviet", {"reset"}),
+        ("Soviet", {"reset"}),
+        ("SM3-IIB", {"mad"}),
+        ("IIB", {"mad"}),
+        ("New START", {"reset"}),
+        ("GENEVA", {"mad"}),
+    ],
+)
+def test_word_forms_scripts_quotes_and_compound_tokens(client, corpus, query, expected):
+    found = {pk for pk in (r.pk for r in search(client, q=query).context["results"])}
+    assert found == {str(corpus[key].pk) for key in expected}
+
+
+# Query language --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ('"negotiating teams"', {"mad"}),
+        ('"teams negotiating"', set()),
+        ("pipelines AND energy", {"gas"}),
+        ("pipelines OR interceptors", {"gas", "mad"}),
+        ("negotiation NOT pipelines", {"mad"}),
+        ("negotiation -pipelines", {"mad"}),
+        ("negot*", {"mad", "gas"}),
+        ("сдерж*", {"ru"}),
+        ("title:reset", {"reset"}),
+        ("author:Tauscher", {"mad"}),
+        ('author:"Sergei Karaganov"', {"gas", "ru"}),
+        ("source:Valdai", {"reset", "gas", "ru"}),
+        ('topic:"arms control"', {"mad", "reset", "ru"}),
+        ("(pipelines OR interceptors) AND Moscow", {"mad"}),
+    ],
+)
+def test_query_language(client, corpus, query, expected):
+    response = search(client, q=query)
+    assert {r.pk for r in response.context["results"]} == {str(corpus[k].pk) for k in expected}
+    assert not response.context["reading"].adjusted
+
+
+def test_drafts_are_never_found(client, corpus):
+    assert "Unpublished reset notes" not in titles(search(client, q="reset"))
+    assert "Unpublished reset notes" not in titles(search(client))
+
+
+def test_syntax_errors_get_the_best_reading_and_say_so(client, corpus):
+    response = search(client, q='"negotiating teams')
+    assert titles(response) == ["MAD About You"]
+    assert "showing results for" in response.content.decode()
+    response = search(client, q="nosuchfield:pipelines")
+    assert titles(response) == ["Pipelines and power"]
+    assert response.context["reading"].query == "pipelines"
+    assert response.context["reading"].adjusted
+
+
+# Facets, filters, sorting, pagination ------------------------------------------------------------
+
+
+def facet_counts(response) -> dict[str, dict[str, int]]:
+    return {
+        title: {f.value: f.count for f in values} for title, values in response.context["facets"]
+    }
+
+
+def test_facet_counts_equal_the_database_counts(client, corpus):
+    counts = facet_counts(search(client))
+    published = Essay.objects.published()
+    for author in ("ellen-tauscher", "igor-ivanov", "sergei-karaganov"):
+        assert (
+            counts["Authors"][author] == published.filter(authorships__author__slug=author).count()
+        )
+    assert counts["Sources"] == {"valdai-discussion-club": 3, "riac": 1}
+    assert counts["Topics"] == {"arms-control": 3, "energy": 1}
+    assert counts["Language"] == {"en": 3, "ru": 1}
+    assert counts["Years"] == {"2011": 1, "2013": 1, "2015": 1, "2019": 1}
+
+
+def test_facet_counts_follow_the_query(client, corpus):
+    counts = facet_counts(search(client, q="negotiation"))
+    assert counts["Sources"] == {"valdai-discussion-club": 1, "riac": 1}
+    assert counts["Authors"] == {"ellen-tauscher": 1, "igor-ivanov": 1, "sergei-karaganov": 1}
+
+
+def test_filters_combine_and_are_removable(client, corpus):
+    response = search(client, source="valdai-discussion-club", topic="arms-control")
+    assert set(titles(response)) == {"No Pause for the “Reset”", "Ядерное сдерживание"}
+    response = search(client, source="valdai-discussion-club", topic="arms-control", language="ru")
+    assert titles(response) == ["Ядерное сдерживание"]
+    chips = dict(response.context["chips"])
+    assert "Language: Russian" in chips
+    without_language = client.get(reverse("search:search") + chips["Language: Russian"])
+    assert len(without_language.context["results"]) == 2
+    both_authors = search(client, author=["ellen-tauscher", "igor-ivanov"])
+    assert titles(both_authors) == ["MAD About You"]
+
+
+def test_facet_link_adds_the_filter(client, corpus):
+    response = search(client, q="negotiation")
+    values = dict(response.context["facets"])["Sources"]
+    riac = next(v for v in values if v.value == "riac")
+    assert riac.label == "RIAC"
+    assert titles(client.get(reverse("search:search") + riac.url)) == ["MAD About You"]
+
+
+def test_date_range_and_sorting(client, corpus):
+    response = search(client, year_from=2012, year_to=2016, sort="oldest")
+    assert titles(response) == ["MAD About You", "Pipelines and power"]
+    response = search(client, year_from=2016, year_to=2012, sort="newest")  # swapped range
+    assert titles(response) == ["Pipelines and power", "MAD About You"]
+    assert titles(search(client))[0] == "Ядерное сдерживание"  # empty query: newest first
+
+
+def test_pagination_and_out_of_range_pages(client, search_index):
+    for i in range(23):
+        make_essay(f"Arms essay {i}", published_on=datetime.date(2000 + i, 1, 1))
+    rebuild()
+    first = search(client, q="arms")
+    assert first.context["total"] == 23 and len(first.context["results"]) == 10
+    third = search(client, q="arms", page=3)
+    assert len(third.context["results"]) == 3
+    pages = {r.pk for p in (1, 2, 3) for r in search(client, q="arms", page=p).context["results"]}
+    assert len(pages) == 23
+    assert client.get(reverse("search:search"), {"q": "arms", "page": 4}).status_code == 404
+    assert client.get(reverse("search:search"), {"page": "junk"}).status_code == 400
+
+
+# Highlighting and suggestions ------------------------------------------------------------------
+
+
+def test_snippet_comes_from_where_the_terms_occur_and_marks_word_forms(client, corpus):
+    result = search(client, q="negotiation").context["results"]
+    snippets = {r.title: str(r.highlighted["text"][0]) for r in result}
+    assert "<mark>Negotiating</mark> teams" in snippets["MAD About You"]
+    assert "Missile defense" not in snippets["MAD About You"]  # not the first paragraph
+    assert "Energy <mark>negotiations</mark>" in snippets["Pipelines and power"]
+    ru = search(client, q="сдерживание").context["results"][0]
+    assert "<mark>сдерживания</mark>" in str(ru.highlighted["text"][0])
+
+
+def test_snippet_escapes_html_and_only_marks_are_markup(client, search_index):
+    make_essay(
+        "Escaping",
+        paragraphs=["Deterrence &lt;script&gt;alert(1)&lt;/script&gt; and <b>bold</b> talk."],
+    )
+    rebuild()
+    response = search(client, q="deterrence")
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<mark>Deterrence</mark>" in html
+
+
+def test_did_you_mean_for_a_misspelled_word(client, corpus):
+    response = search(client, q="pipleines")
+    assert response.context["suggestion"] == "pipelines"
+    assert "Did you mean" in response.content.decode()
+    assert search(client, q="pipelines").context["suggestion"] is None
+
+
+def test_results_need_no_database_query_per_result(
+    client, search_index, django_assert_max_num_queries
+):
+    authors = [make_author(f"Writer {i}") for i in range(5)]
+    for i in range(30):
+        make_essay(
+            f"Treaty essay {i}",
+            authors=authors[: 1 + i % 5],
+            topics=[make_topic()],
+            source=make_source(),
+        )
+    rebuild()
+    search(client, q="treaty")  # warm up
+    with django_assert_max_num_queries(6):  # session/auth + facet labels, never one per result
+        response = search(client, q="treaty")
+    assert len(response.context["results"]) == 10
+
+
+def test_related_essays_on_the_essay_page(client, search_index):
+    text = ["Missile defense cooperation and interceptors in Europe.", "Radar data exchange."]
+    essay = make_essay("Missile defense in Europe", paragraphs=text)
+    twin = make_essay("Interceptors and radar", paragraphs=[*text, "Other words."])
+    make_essay("Grain markets", paragraphs=["Wheat harvests and grain prices."])
+    rebuild()
+    response = client.get(essay.get_absolute_url())
+    assert response.status_code == 200
+    related = response.context["related"]
+    assert [r.pk for r in related] == [str(twin.pk)]
+    assert "Related essays" in response.content.decode()
+
+
+def test_essay_page_survives_a_broken_index(client, corpus, search_index):
+    import shutil
+
+    from haystack import connections
+
+    shutil.rmtree(search_index)
+    search_index.write_text("not a directory")
+    connections.reload("default")
+    assert client.get(corpus["mad"].get_absolute_url()).status_code == 200
