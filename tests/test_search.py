@@ -52,7 +52,8 @@ def corpus(search_index):
             published_on=datetime.date(2013, 6, 17),
             paragraphs=[
                 "Missile defense cooperation could transform relations.",
-                "Negotiating teams from Washington and Moscow met in Geneva about the SM3-IIB interceptors.",
+                "Negotiating teams from Washington and Moscow met in Geneva"
+                " about the SM3-IIB interceptors.",
             ],
         ),
         "reset": make_essay(
@@ -157,7 +158,7 @@ def test_distinctive_phrase_ranks_its_essay_first_among_generated_essays(client,
     ],
 )
 def test_word_forms_scripts_quotes_and_compound_tokens(client, corpus, query, expected):
-    found = {pk for pk in (r.pk for r in search(client, q=query).context["results"])}
+    found = {r.pk for r in search(client, q=query).context["results"]}
     assert found == {str(corpus[key].pk) for key in expected}
 
 
