@@ -20,7 +20,8 @@ FORMATS = ["atom", "rss"]
 def read_feed(client: Client, url: str) -> feedparser.FeedParserDict:
     response = client.get(url)
     assert response.status_code == 200, url
-    media_type = "application/atom+xml" if url.endswith(".atom") else "application/rss+xml"
+    atom = url.split("?")[0].endswith(".atom")
+    media_type = "application/atom+xml" if atom else "application/rss+xml"
     assert response["Content-Type"].startswith(media_type)
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
@@ -149,3 +150,75 @@ def test_pages_link_their_feeds_for_discovery(client: Client, archive: dict) -> 
         assert f'href="/{kind}/{slug}/feed.atom"' in page
         assert f'href="/{kind}/{slug}/feed.rss"' in page
         read_feed(client, f"/{kind}/{slug}/feed.atom")
+
+
+@pytest.fixture
+def searchable(search_index) -> dict:
+    """Essays on nuclear deterrence from two sources, indexed in a fresh Whoosh index."""
+    from search.indexing import rebuild
+
+    valdai, other = make_source("Valdai Discussion Club"), make_source("Carnegie Endowment")
+    author = make_author("Sergey Karaganov")
+    deterrence = ["Nuclear deterrence rests on the credibility of retaliation."]
+    made = {
+        "old": make_essay(
+            "Old Valdai deterrence",
+            paragraphs=deterrence,
+            source=valdai,
+            authors=[author],
+            published_on=datetime.date(2011, 5, 1),
+        ),
+        "new": make_essay(
+            "New Valdai deterrence",
+            paragraphs=deterrence,
+            source=valdai,
+            published_on=datetime.date(2019, 5, 1),
+        ),
+        "elsewhere": make_essay("Carnegie deterrence", paragraphs=deterrence, source=other),
+        "unrelated": make_essay(
+            "Valdai on trade", paragraphs=["Tariffs and trade."], source=valdai
+        ),
+        "draft": make_essay(
+            "Draft Valdai deterrence",
+            paragraphs=deterrence,
+            source=valdai,
+            status=Essay.Status.DRAFT,
+        ),
+    }
+    rebuild()
+    return made
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_search_feed_lists_matching_essays_newest_first(
+    client: Client, searchable: dict, fmt: str
+) -> None:
+    url = f"/search/feed.{fmt}?q=nuclear+deterrence&source=valdai-discussion-club&page=3"
+    feed = read_feed(client, url)
+    assert [e.title for e in feed.entries] == ["New Valdai deterrence", "Old Valdai deterrence"]
+    assert "nuclear deterrence, source: valdai-discussion-club" in feed.feed.title
+    assert feed.feed.link.startswith("http://testserver/search/?")
+    assert "q=nuclear+deterrence" in feed.feed.link
+    old = next(e for e in feed.entries if e.title == "Old Valdai deterrence")
+    assert [a.name for a in old.authors] == ["Sergey Karaganov"]
+
+
+def test_search_feed_hears_of_a_new_matching_essay(client: Client, searchable: dict) -> None:
+    from search.indexing import rebuild
+
+    url = "/search/feed.atom?q=nuclear+deterrence&source=valdai-discussion-club"
+    make_essay(
+        "Newest Valdai deterrence",
+        paragraphs=["Deterrence, nuclear and conventional, after the treaties."],
+        source=searchable["new"].source,
+        published_on=datetime.date(2024, 2, 1),
+    )
+    rebuild()
+    assert read_feed(client, url).entries[0].title == "Newest Valdai deterrence"
+
+
+@pytest.mark.parametrize(
+    "query", ["author=not a slug", "year_from=abc", "q=" + "x" * 20_000, "language=xx"]
+)
+def test_search_feed_rejects_bad_input_with_400(client: Client, search_index, query: str):
+    assert client.get(f"/search/feed.atom?{query}").status_code == 400

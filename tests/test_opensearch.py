@@ -35,7 +35,7 @@ def test_html_template_url_answers_a_search(client: Client) -> None:
     response = client.get(
         template.replace("http://testserver", "").replace("{searchTerms}", "arms")
     )
-    assert response.status_code in (200, 302)  # 302 until the search page exists
+    assert response.status_code == 200
 
 
 def test_every_page_links_the_description(client: Client) -> None:
@@ -43,3 +43,11 @@ def test_every_page_links_the_description(client: Client) -> None:
     assert 'rel="search"' in page
     assert 'type="application/opensearchdescription+xml"' in page
     assert 'href="/opensearch.xml"' in page
+
+
+def test_atom_template_url_gives_a_search_feed(client: Client, search_index) -> None:
+    atom = description(client).find("os:Url[@type='application/atom+xml']", NS)
+    assert atom.get("template") == "http://testserver/search/feed.atom?q={searchTerms}"
+    response = client.get("/search/feed.atom?q=arms")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")

@@ -1,0 +1,78 @@
+"""The feed for any search: subscribe to a query and its filters, hear of new matching essays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest
+from django.urls import reverse
+
+from archive.feeds import FEED_LENGTH, EssayFeed, RssFormat
+from archive.models import Essay
+from search.forms import SearchForm
+from search.querylang import read_query
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """A search as the feed sees it: the validated form and the query string that made it."""
+
+    form: SearchForm
+    query_string: str
+
+    @property
+    def label(self) -> str:
+        """Return what was searched: "nuclear deterrence, source: valdai-discussion-club"."""
+        data = self.form.cleaned_data
+        parts = [data["q"]] if data["q"] else []
+        for name, values in self.form.filters().items():
+            parts += [f"{name}: {value}" for value in values]
+        if data.get("year_from") or data.get("year_to"):
+            parts.append(f"years: {data.get('year_from') or ''}–{data.get('year_to') or ''}")
+        return ", ".join(parts) or "all essays"
+
+
+class SearchFeed(EssayFeed):
+    """The newest essays matching a search, found through the search page's own form and query.
+
+    The same URL parameters as the search page; the order is always newest first (a feed
+    announces what is new), and page/sort are ignored.
+    """
+
+    def get_object(self, request: HttpRequest) -> SavedSearch:
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["sort"] = "newest"
+        form = SearchForm(params)
+        if not form.is_valid():
+            errors = "; ".join(e for errors in form.errors.values() for e in errors)
+            raise BadRequest(f"This search cannot be followed: {errors}")
+        params.pop("sort")
+        return SavedSearch(form=form, query_string=urlencode(sorted(params.lists()), doseq=True))
+
+    def items(self, search: SavedSearch) -> list[Essay]:
+        reading = read_query(search.form.cleaned_data["q"])
+        results = search.form.search_queryset(reading)[:FEED_LENGTH]
+        pks = [int(result.pk) for result in results]
+        # One batched query for the entries; the index may briefly hold an unpublished essay.
+        essays = Essay.objects.published().for_listing().in_bulk(pks)
+        return [essays[pk] for pk in pks if pk in essays]
+
+    def title(self, search: SavedSearch) -> str:
+        return f"{settings.SITE_NAME}: search for {search.label}"
+
+    def description(self, search: SavedSearch) -> str:
+        return f"The newest essays in the archive matching {search.label}."
+
+    subtitle = description
+
+    def link(self, search: SavedSearch) -> str:
+        url = reverse("search:search")
+        return f"{url}?{search.query_string}" if search.query_string else url
+
+
+class SearchRssFeed(RssFormat, SearchFeed):
+    pass
