@@ -173,10 +173,18 @@ class EssayAdmin(admin.ModelAdmin):
         )
         return [upload, *super().get_urls()]
 
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """Return whether the user may upload: an import adds essays and re-imports change them."""
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Import one uploaded text file (and sidecar) exactly as `manage.py import_essays`."""
         # admin_view() already requires an active staff login and CSRF on POST.
-        if not self.has_add_permission(request):
+        if not self.has_import_permission(request):
             raise PermissionDenied
         form = EssayUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
