@@ -88,12 +88,11 @@ def apply_pending_changes() -> int:
 
 
 def schedule_apply() -> None:
-    """Apply the queue once the current transaction commits (at once outside a transaction)."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        entry[1] is apply_pending_changes for entry in connection.run_on_commit
-    ):
-        return  # one application per transaction is enough: it takes the whole queue
+    """Apply the queue once the current transaction commits (at once outside a transaction).
+
+    Several changes in one transaction register several callbacks: the first takes the whole
+    queue, the others find it empty with one cheap query and take no lock.
+    """
     transaction.on_commit(apply_pending_changes)
 
 
