@@ -417,7 +417,15 @@ def test_oversized_upload_is_refused_with_the_limit(staff_client: Client) -> Non
 def test_sidecar_that_is_not_json_gets_a_clear_message(staff_client: Client) -> None:
     response = _upload(staff_client, "deterrence.txt", GOOD_TEXT, sidecar=b'{"title": ')
     assert response.status_code == 200
-    assert "errorlist" in response.content.decode()
+    assert "bad sidecar: invalid JSON at line 1" in response.content.decode()
+    assert Essay.objects.count() == 0
+
+
+def test_sidecar_that_is_not_utf8_gets_a_clear_message(staff_client: Client) -> None:
+    sidecar = '{"title": "Сдерживание"}'.encode("cp1251")
+    response = _upload(staff_client, "deterrence.txt", GOOD_TEXT, sidecar=sidecar)
+    assert response.status_code == 200
+    assert "is not UTF-8 text" in response.content.decode()
     assert Essay.objects.count() == 0
 
 
