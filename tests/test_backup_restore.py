@@ -37,6 +37,7 @@ essays = [
     {
         "id": e.pk, "title": e.title, "slug": e.slug, "status": e.status,
         "url": e.get_absolute_url(), "permalink": e.get_permanent_url(),
+        "created": e.created.isoformat(), "updated": e.updated.isoformat(),
         "body": hashlib.sha256(e.body.encode()).hexdigest(),
         "authors": [a.name for a in e.ordered_authors],
         "topics": sorted(e.topics.values_list("slug", flat=True)),
@@ -109,7 +110,7 @@ def installations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[di
         manage(source, "import_essays", "fixtures/seeds")
         manage(source, "shell", "-c", EXTRA)
         manage(source, "rebuild_index", "--noinput")
-        backup = source_dir / "backup.json.gz"
+        backup = source_dir / "backup.yaml.gz"
         result = run(source, "bash", "scripts/backup.sh", str(backup))
         assert result.returncode == 0, result.stdout + result.stderr
         yield source, target, backup
@@ -175,6 +176,6 @@ def test_restore_refuses_to_load_over_an_archive(installations, restored) -> Non
 
 def test_restore_without_a_file_says_how_to_use_it(installations) -> None:
     _, target, _ = installations
-    result = run(target, "bash", "scripts/restore.sh", "no-such-backup.json.gz")
+    result = run(target, "bash", "scripts/restore.sh", "no-such-backup.yaml.gz")
     assert result.returncode == 2
     assert "usage: make restore FILE=" in result.stderr
