@@ -137,7 +137,8 @@ class RenderedCitation:
 
 @cache
 def load_style(key: str, locale: str) -> CitationStylesStyle:
-    return CitationStylesStyle(str(CSL_DIR / f"{key}.csl"), locale=locale, validate=False)
+    source = citeproc_patches.corrected_style(CSL_DIR / f"{key}.csl")
+    return CitationStylesStyle(source, locale=locale, validate=False)
 
 
 # What citeproc must not see: the original publication is printed by `republication_html`

