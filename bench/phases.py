@@ -30,8 +30,15 @@ QUERIES_FILE = Path(__file__).with_name("queries.txt")
 # --- helpers ------------------------------------------------------------------------------
 
 
-def maxrss_mb() -> float:
-    """Return this process's peak resident memory in MB (Linux reports kilobytes)."""
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB.
+
+    VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent across
+    fork+exec, so a child would report at least its parent's size.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -85,33 +92,60 @@ def directory_size_mb(path: Path) -> float:
 # --- import -------------------------------------------------------------------------------
 
 
+def import_files(paths: list[str]) -> tuple[float, str, list[str]]:
+    """Run `manage.py import_essays` on `paths`; return (seconds, summary, error lines)."""
+    out, err = io.StringIO(), io.StringIO()
+
+    def run() -> None:
+        try:
+            call_command("import_essays", *paths, stdout=out, stderr=err)
+        except CommandError as failure:  # some files failed; the rest are imported
+            err.write(f"{failure}\n")
+
+    seconds = timed(run)[0] / 1000
+    return seconds, out.getvalue().strip(), err.getvalue().strip().splitlines()
+
+
 def phase_import(options: dict) -> dict:
-    """Migrate, collect static files, and import the corpus through `manage.py import_essays`."""
+    """Migrate, collect static files, and import the corpus through `manage.py import_essays`.
+
+    The first `indexed_import` essays are imported with the configured signal processor (so
+    the rate includes indexing on save, whatever the project does there), the rest with it
+    torn down; the full build that follows indexes everything.
+    """
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     from archive.models import Essay
 
-    # The command reads the *.txt of each folder it is given: pass the corpus's shard folders.
-    shards = sorted(str(p) for p in Path(options["corpus"]).iterdir() if p.is_dir())
-    out, err = io.StringIO(), io.StringIO()
-
-    def run_import() -> None:
-        try:
-            call_command("import_essays", *shards, stdout=out, stderr=err)
-        except CommandError as failure:  # some files failed; the rest are imported
-            err.write(f"{failure}\n")
-
-    seconds = timed(run_import)[0] / 1000
-    count = Essay.objects.count()
-    return {
-        "signal_processor": signal_processor_name(),
+    folders = sorted(p for p in Path(options["corpus"]).iterdir() if p.is_dir())
+    first = sorted(str(p) for p in folders[0].glob("*.txt"))
+    k = min(options["indexed_import"], len(first))
+    result: dict = {"signal_processor": signal_processor_name()}
+    if k:
+        seconds, summary, errors = import_files(first[:k])
+        result["with_indexing"] = {
+            "essays": k,
+            "seconds": round(seconds, 1),
+            "essays_per_s": round(k / seconds, 1),
+            "summary": summary,
+            "errors": errors[-5:],
+        }
+    processor = apps.get_app_config("haystack").signal_processor
+    processor.teardown()
+    before = Essay.objects.count()
+    seconds, summary, errors = import_files(first[k:] + [str(p) for p in folders[1:]])
+    count = Essay.objects.count() - before
+    result["without_indexing"] = {
         "essays": count,
         "seconds": round(seconds, 1),
-        "essays_per_s": round(count / seconds, 1),
-        "summary": out.getvalue().strip().splitlines()[-1:],
-        "errors": err.getvalue().strip().splitlines()[-5:],
-        "maxrss_mb": maxrss_mb(),
+        "essays_per_s": round(count / seconds, 1) if seconds else None,
+        "summary": summary,
+        "errors": errors[-5:],
     }
+    result["essays"] = Essay.objects.count()
+    result["published"] = Essay.objects.published().count()
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
 
 
 # --- full index build ---------------------------------------------------------------------
@@ -162,7 +196,7 @@ def phase_build(options: dict) -> dict:
         "index_mb": directory_size_mb(path) if path else None,
         "index_files": len(list(path.iterdir())) if path else None,
         "output_tail": out.getvalue().strip().splitlines()[-3:],
-        "maxrss_mb": maxrss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -226,25 +260,63 @@ def phase_fts5(options: dict) -> dict:
 # --- the search worker: search page, search layer, "more like this", reading pages ----------
 
 
-def search_params(query: dict) -> dict:
-    """Return the search page's GET parameters for a benchmark query."""
-    from search.forms import bench_params  # the form says how its filters are spelled
+def _slug(model_name: str, name: str) -> str:
+    from archive.models import Author, Source, Topic
 
-    return bench_params(query["q"], query["filters"])
+    model = {"author": Author, "source": Source, "topic": Topic}[model_name]
+    return model.objects.filter(name=name).values_list("slug", flat=True).first() or "missing"
+
+
+def search_params(query: dict) -> dict:
+    """Return the search page's GET parameters (search/forms.py) for a benchmark query.
+
+    Facet filters are written by display name in queries.txt; the page takes slugs for
+    author/source/topic, a language code, a year range, and newest/oldest/relevance.
+    """
+    params: dict = {"q": query["q"]}
+    for name, value in query["filters"].items():
+        if name in ("author", "source", "topic"):
+            params[name] = _slug(name, value)
+        elif name == "year":
+            params["year_from"] = params["year_to"] = value
+        elif name == "sort":
+            params["sort"] = "newest" if value == "date" else value
+        else:
+            params[name] = value
+    return params
+
+
+def with_params(queries: list[dict]) -> list[dict]:
+    """Resolve every query's page parameters once, before any timing."""
+    return [{**query, "params": search_params(query)} for query in queries]
 
 
 def layer_search(query: dict) -> int:
-    """Run the search layer alone (what the view asks of Haystack): top ten with snippets."""
-    from search.forms import bench_layer_search
+    """Run the search layer alone, as the view does it minus the template: validate the form,
+    read the query, one backend search for the top ten with snippets, count and facet counts.
+    """
+    from django.http import QueryDict
 
-    return bench_layer_search(query["q"], query["filters"])
+    from search.forms import SearchForm
+    from search.querylang import read_query
+
+    data = QueryDict(mutable=True)
+    for key, value in query["params"].items():
+        data[key] = value
+    form = SearchForm(data)
+    if not form.is_valid():
+        return -1
+    sqs = form.search_queryset(read_query(form.cleaned_data["q"]))
+    list(sqs[:10])
+    sqs.facet_counts()
+    return sqs.count()
 
 
 def view_pass(client: Client, queries: list[dict]) -> tuple[list[float], list[int]]:
     """GET the search page once per query; return the latencies and the status codes."""
     samples, statuses = [], []
     for query in queries:
-        url = "/search/?" + urlencode(search_params(query))
+        url = "/search/?" + urlencode(query["params"])
         ms, response = timed(lambda url=url: client.get(url))
         samples.append(ms)
         statuses.append(response.status_code)
@@ -295,8 +367,8 @@ def phase_search(options: dict) -> dict:
     from haystack.query import SearchQuerySet
 
     client = Client()
-    queries = load_queries()
-    result: dict = {"queries": len(queries), "baseline_rss_mb": maxrss_mb()}
+    queries = with_params(load_queries())
+    result: dict = {"queries": len(queries), "baseline_rss_mb": peak_rss_mb()}
     # Open the searcher and load templates once, so "cold" means: this query not seen before.
     for q in ("warm up the searcher", "zzwarmup"):
         client.get("/search/?" + urlencode({"q": q}))
@@ -337,7 +409,7 @@ def phase_search(options: dict) -> dict:
     result["browse_page"] = pages_pass(client, [f"/essays/?page={p}" for p in pages])
     cite_urls = [url for url in (citation_url(e) for e in essays[:15]) if url]
     result["citation_page"] = pages_pass(client, cite_urls) if cite_urls else "absent"
-    result["maxrss_mb"] = maxrss_mb()
+    result["peak_rss_mb"] = peak_rss_mb()
     return result
 
 
@@ -348,7 +420,7 @@ def phase_first_query(options: dict) -> dict:
         "first_query_ms": round(ms, 1),
         "status": response.status_code,
         "answered_at": time.time(),
-        "maxrss_mb": maxrss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

@@ -69,7 +69,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
             None if added is None else added <= 200,
         )
     )
-    rss = _get(results, "search", "maxrss_mb")
+    rss = _get(results, "search", "peak_rss_mb")
     rows.append(
         (
             "search worker peak RSS",
@@ -79,6 +79,15 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
         )
     )
     return rows
+
+
+def _import_row(label: str, part: dict | None) -> str:
+    if not part:
+        return f"  {label:<38} —"
+    return (
+        f"  {label:<38} {part['essays']} essays in {part['seconds']} s"
+        f" = {part['essays_per_s']} essays/s"
+    )
 
 
 def _latency_row(label: str, stats: dict | None) -> str:
@@ -104,10 +113,9 @@ def table(results: dict) -> str:
         f"corpus generated/reused in {results.get('corpus_seconds')} s;"
         f" whole run {results.get('total_seconds')} s",
         "",
-        "Import (manage.py import_essays)",
-        f"  {imp.get('essays')} essays in {imp.get('seconds')} s"
-        f" = {imp.get('essays_per_s')} essays/s"
-        f"  [signal processor during import: {imp.get('signal_processor')}]",
+        f"Import (manage.py import_essays; signal processor {imp.get('signal_processor')})",
+        _import_row("with indexing on save", imp.get("with_indexing")),
+        _import_row("signal processor torn down", imp.get("without_indexing")),
         "Full index build",
         f"  {build.get('command')}: {build.get('seconds')} s"
         f" = {build.get('essays_per_s')} essays/s;"
@@ -123,6 +131,8 @@ def table(results: dict) -> str:
         _latency_row("view, cold (each query's first time)", search.get("view_cold")),
         _latency_row("view, warm (3 repeats)", search.get("view_warm")),
         f"  status codes: {search.get('view_statuses')}",
+        "  slowest cold: "
+        + "; ".join(f"{ms} ms {kind} [{q}]" for ms, kind, q in search.get("slowest_cold") or []),
         "Search layer alone (top 10 with snippets, no view)",
         _latency_row("layer, first time", search.get("layer_cold")),
         _latency_row("layer, repeat", search.get("layer_warm")),
@@ -167,9 +177,9 @@ def table(results: dict) -> str:
         f"  first query in a fresh process: {first.get('first_query_ms')} ms after django.setup()"
         f" ({first.get('django_setup_ms')} ms);"
         f" launch to answer {first.get('startup_to_answer_ms')} ms",
-        f"  peak RSS: search worker {search.get('maxrss_mb')} MB"
+        f"  peak RSS: search worker {search.get('peak_rss_mb')} MB"
         f" (after setup {search.get('baseline_rss_mb')} MB);"
-        f" import {imp.get('maxrss_mb')} MB; build {build.get('maxrss_mb')} MB",
+        f" import {imp.get('peak_rss_mb')} MB; build {build.get('peak_rss_mb')} MB",
         "A curator's save (Essay.save() + commit, 20 saves)",
         f"  with the signal processor {_get(save, 'with_index_ms', 'p50')} ms, without"
         f" {_get(save, 'without_index_ms', 'p50')} ms: added {save.get('added_ms_median')} ms;"

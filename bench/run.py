@@ -95,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10000, help="number of essays (default 10000)")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--indexed-import",
+        type=int,
+        default=200,
+        help="import this many essays with the signal processor on (the rest without)",
+    )
     parser.add_argument("--keep", action="store_true", help="reuse bench/out/run-N if imported")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--options", help=argparse.SUPPRESS)
@@ -115,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     if workdir.exists() and not args.keep:
         shutil.rmtree(workdir)
     (workdir / "data").mkdir(parents=True, exist_ok=True)
-    options = {"n": args.n, "corpus": str(corpus_dir), "workdir": str(workdir)}
+    options = {
+        "n": args.n,
+        "corpus": str(corpus_dir),
+        "workdir": str(workdir),
+        "indexed_import": args.indexed_import,
+    }
 
     results: dict = {"n": args.n, "seed": seed, "corpus_seconds": round(generate_s, 1)}
     imported = workdir / "imported.json"
