@@ -40,6 +40,7 @@ from whoosh.index import EmptyIndexError, LockError
 from whoosh.qparser import PlusMinusPlugin, QueryParser
 
 from search.backends.analysis import archive_analyzer
+from search.backends.facets import MultiValueFacet
 from search.backends.highlighting import snippet_for
 from search.backends.spelling import suggest_query
 
@@ -270,8 +271,10 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def _facets(self, facets) -> dict:
         grouped = {}
         for name in facets or ():
-            multi = isinstance(self.schema[name], KEYWORD)
-            grouped[name] = sorting.FieldFacet(name, allow_overlap=multi, maptype=sorting.Count)
+            if isinstance(self.schema[name], KEYWORD):
+                grouped[name] = MultiValueFacet(name)
+            else:
+                grouped[name] = sorting.FieldFacet(name, maptype=sorting.Count)
         return grouped
 
     @log_query
@@ -302,7 +305,12 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         if not query_string:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
         searcher = self.searcher()
-        parsed = self.parse(query_string, searcher)
+        if query_string in ("*", "*:*", "(*)"):
+            # Every document: Whoosh's field-less Every is a range of document numbers, where
+            # Every("text") would read every posting of every term.
+            parsed = wq.Every()
+        else:
+            parsed = self.parse(query_string, searcher)
         if parsed is wq.NullQuery:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
         start_offset = start_offset or 0
