@@ -140,6 +140,17 @@ def test_no_author_and_circa_date_title_not_repeated():
         "(“No Pause for the ‘Reset’”)",
         f"“No Pause for the ‘Reset.’” Valdai Discussion Club, Circa 2011, {url}.",
     )
+    # Chicago gives a conjectured date as "[2011?]" in both systems (kept from the style).
+    assert r["chicago-author-date"] == (
+        "(Valdai Discussion Club [2011?])",
+        f"Valdai Discussion Club. [2011?]. “No Pause for the ‘Reset.’” {url}.",
+    )
+    # Cite Them Right: "(c. 2011)"; the title, in italics in HTML, takes the author's place.
+    assert r["harvard-cite-them-right"] == (
+        "(No Pause for the “Reset”, c. 2011)",
+        f"No Pause for the “Reset” (c. 2011) Valdai Discussion Club. Available at: {url} "
+        "(Accessed: 3 May 2024).",
+    )
 
 
 def test_no_author_circa_chicago_note_keeps_comma_inside_quotes(people):
