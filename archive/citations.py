@@ -81,8 +81,9 @@ def essay_to_csl(
     """Return the essay as a CSL-JSON item: the archive's copy, with its original publication.
 
     The archive's permanent URL is the URL cited (with `#p-N` when citing one paragraph);
-    the original publication goes in CSL's `original-*` variables and in `note`, which is
-    also where its URL goes (CSL has no variable for an original URL).
+    the original publication goes in CSL's `original-*` variables and in `note`; its URL,
+    for which CSL has no variable, also goes in `custom` (CSL-JSON 1.0.2's place for data
+    without a variable of its own).
     """
     url = essay.get_full_permanent_url() + (f"#p-{paragraph}" if paragraph else "")
     item = {
@@ -106,6 +107,8 @@ def essay_to_csl(
         item["original-publisher"] = essay.original_publication
         if original := csl_date(essay.original_date, essay.original_date_precision):
             item["original-date"] = original
+        if essay.original_url:
+            item["custom"] = {"original-URL": essay.original_url}
     if note := original_publication_note(essay):
         item["note"] = note
     return item
@@ -141,9 +144,14 @@ def load_style(key: str, locale: str) -> CitationStylesStyle:
     return CitationStylesStyle(source, locale=locale, validate=False)
 
 
-# What citeproc must not see: the original publication is printed by `republication_html`
-# in one form for every style, because the styles' reprint logic is written for books.
-_NOT_FOR_CITEPROC = {"note", "original-publisher", "original-date", "publisher", "abstract"}
+# What citeproc must not see. None of the five styles can say where a web page first
+# appeared: for `webpage` (and `article`) they print `original-publisher` as if it were this
+# page's publisher (Chicago: "Valdai Discussion Club, Foreign Policy, June 17, 2013"), APA
+# "(Original work published Foreign Policy)", Harvard nothing, and none has a variable for
+# the original URL. So the original publication is added by `republication_sentence`.
+_NOT_FOR_CITEPROC = {
+    "note", "original-publisher", "original-date", "publisher", "abstract", "custom"
+}  # fmt: skip
 
 
 def render(csl: dict, style: Style, *, paragraph: int | None = None) -> RenderedCitation:
@@ -166,6 +174,9 @@ def render(csl: dict, style: Style, *, paragraph: int | None = None) -> Rendered
         entries = listed.bibliography()
         out[f"bibliography_{name}"] = str(entries[0]) if entries else ""
     out = {key: citeproc_patches.finish(value) for key, value in out.items()}
+    for name in ("html", "text"):
+        if sentence := republication_sentence(csl, style, html=name == "html"):
+            out[f"bibliography_{name}"] += " " + sentence
     out["citation_html"] = _allow_formatting_only(out["citation_html"])
     out["bibliography_html"] = _allow_formatting_only(out["bibliography_html"])
     return RenderedCitation(style=style, **out)
@@ -196,6 +207,57 @@ def render_all(csl: dict, *, paragraph: int | None = None) -> list[RenderedCitat
 def republication_html(csl: dict) -> str:
     """Return the original-publication sentence (escaped HTML), or ""."""
     return escape(csl.get("note", ""))
+
+
+# --- The original publication, added to each bibliography entry ------------------------
+# A post-step, because no style renders it (see `_NOT_FOR_CITEPROC`). One sentence in every
+# style, with the publication's name in italics as each style sets a periodical or site
+# title, and the date as each style writes dates: Chicago and APA "June 17, 2013", MLA
+# "17 Sept. 2013" (months of five letters or more abbreviated, MLA 9), Cite Them Right
+# "17 June 2013". APA closes its reference with the URL and adds such notes in parentheses
+# without a period, as in "(Original work published 1950)"; the others end with a period.
+
+_MLA_MONTHS = {1: "Jan.", 2: "Feb.", 3: "Mar.", 4: "Apr.", 8: "Aug.", 9: "Sept.", 10: "Oct.",
+               11: "Nov.", 12: "Dec."}  # fmt: skip
+_CIRCA = {
+    "chicago-notes-bibliography": "[{}?]",
+    "chicago-author-date": "[{}?]",
+    "apa": "ca. {}",
+    "modern-language-association": "c. {}",
+    "harvard-cite-them-right": "c. {}",
+}
+
+
+def style_date(date: dict, style: Style) -> str:
+    """Return a CSL date written as `style` writes a publication date."""
+    year, month, day = [*date["date-parts"][0], None, None][:3]
+    if date.get("circa"):
+        return _CIRCA[style.key].format(year)
+    month_name = datetime.date(2000, month, 1).strftime("%B") if month else ""
+    if style.key == "modern-language-association" and month:
+        month_name = _MLA_MONTHS.get(month, month_name)
+    if not month:
+        return str(year)
+    if not day:
+        return f"{month_name} {year}"
+    if style.locale == "en-GB" or style.key == "modern-language-association":
+        return f"{day} {month_name} {year}"
+    return f"{month_name} {day}, {year}"
+
+
+def republication_sentence(csl: dict, style: Style, *, html: bool) -> str:
+    """Return "Originally published in *Foreign Policy*, June 2013, URL." for `style`, or ""."""
+    publication = csl.get("original-publisher")
+    if not publication:
+        return ""
+    name = f"<i>{escape(publication)}</i>" if html else publication
+    parts = [f"Originally published in {name}"]
+    if date := csl.get("original-date"):
+        parts.append(style_date(date, style))
+    if url := csl.get("custom", {}).get("original-URL"):
+        parts.append(escape(url) if html else url)
+    sentence = ", ".join(parts)
+    return f"({sentence})" if style.key == "apa" else f"{sentence}."
 
 
 # --- BibTeX -------------------------------------------------------------------------------

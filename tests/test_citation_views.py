@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 import bibtexparser
 import pytest
 import rispy
 
+from archive.models import DatePrecision
 from tests.factories import make_author, make_essay, make_source, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +103,19 @@ def test_author_source_topic_exports(client, essay):
     assert [r["title"] for r in rispy.loads(ris)] == ["MAD About You"]
     assert len(client.get(f"/topics/{topic.slug}/cite.json").json()) == 1
     assert client.get("/authors/nobody/cite.bib").status_code == 404
+
+
+def test_citation_page_bibliographies_name_the_original_publication(client, settings):
+    settings.SITE_URL = "https://archive.example"
+    essay = make_essay(
+        "MAD About You", authors=[make_author("Ellen Tauscher")],
+        original_publication="Foreign Policy", original_url="https://foreignpolicy.com/x/",
+        original_date=datetime.date(2013, 6, 1), original_date_precision=DatePrecision.MONTH,
+    )  # fmt: skip
+    html = client.get(f"/essays/{essay.pk}/cite/").content.decode()
+    sentence = (
+        "Originally published in <i>Foreign Policy</i>, June 2013, https://foreignpolicy.com/x/"
+    )
+    assert html.count(sentence + ".</p>") == 4  # Chicago (both), MLA, Harvard
+    assert html.count(f"({sentence})</p>") == 1  # APA
+    assert f"https://archive.example/essays/{essay.pk}/" in html

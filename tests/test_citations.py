@@ -26,6 +26,7 @@ from tests.factories import make_author, make_essay, make_source
 pytestmark = pytest.mark.django_db
 ACCESSED = datetime.date(2024, 5, 3)
 SITE = "https://archive.example"
+FP = "https://foreignpolicy.com/2013/06/17/mad-about-you/"
 
 
 @pytest.fixture(autouse=True)
@@ -235,6 +236,64 @@ def test_republished_essay_keeps_both_urls(people):
     )
     assert csl["original-publisher"] == "Foreign Policy"
     assert csl["original-date"] == {"date-parts": [[2013, 6]]}
+
+
+def test_republished_essay_bibliography_entries_carry_the_original(people):
+    """Every reference-list entry names the original publication, its date and its URL,
+    after the archive's permanent URL (no style renders this itself: see citations.py)."""
+    essay = make_essay(
+        "MAD About You", authors=people[:2], source=make_source("Valdai Discussion Club"),
+        original_publication="Foreign Policy", original_url=f"{FP}?a=1&b=2",
+        original_date=datetime.date(2013, 6, 1), original_date_precision=DatePrecision.MONTH,
+    )  # fmt: skip
+    url, fp = f"{SITE}/essays/{essay.pk}/", f"{FP}?a=1&b=2"
+    bib = {key: text for key, (_, text) in rendered(essay).items()}
+    assert bib == {
+        "chicago-notes-bibliography": "Tauscher, Ellen, and Igor Ivanov. “MAD About You.” "
+        f"Valdai Discussion Club, June 17, 2013. {url}. "
+        f"Originally published in Foreign Policy, June 2013, {fp}.",
+        "chicago-author-date": "Tauscher, Ellen, and Igor Ivanov. 2013. “MAD About You.” "
+        f"Valdai Discussion Club, June 17. {url}. "
+        f"Originally published in Foreign Policy, June 2013, {fp}.",
+        "apa": "Tauscher, E., & Ivanov, I. (2013, June 17). MAD About You. "
+        f"Valdai Discussion Club. {url} (Originally published in Foreign Policy, June 2013, {fp})",
+        "modern-language-association": "Tauscher, Ellen, and Igor Ivanov. “MAD About You.” "
+        f"Valdai Discussion Club, 17 June 2013, {url}. "
+        f"Originally published in Foreign Policy, June 2013, {fp}.",
+        "harvard-cite-them-right": "Tauscher, E. and Ivanov, I. (2013) MAD About You, "
+        f"Valdai Discussion Club. Available at: {url} (Accessed: 3 May 2024). "
+        f"Originally published in Foreign Policy, June 2013, {fp}.",
+    }
+    html = citations.render(
+        citations.essay_to_csl(essay, accessed=ACCESSED), citations.STYLES[0]
+    ).bibliography_html
+    assert html.endswith(
+        f"Originally published in <i>Foreign Policy</i>, June 2013, {FP}?a=1&amp;b=2."
+    )
+    # the note (and in-text citations) cite the archive's copy only
+    assert "Foreign Policy" not in rendered(essay)["chicago-notes-bibliography"][0]
+
+
+def test_republished_dates_in_each_styles_form(people):
+    essay = make_essay("One Voice", authors=people[:1], original_publication="Foreign Policy",
+                       original_date=datetime.date(2013, 9, 5))  # fmt: skip
+    circa = make_essay("Old Voice", authors=people[:1], original_publication="Foreign Policy",
+                       original_date=datetime.date(2010, 1, 1),
+                       original_date_precision=DatePrecision.CIRCA)  # fmt: skip
+    tails = {k: b.rsplit(". Originally", 1)[-1] for k, (_, b) in rendered(essay).items()}
+    assert tails["chicago-notes-bibliography"] == " published in Foreign Policy, September 5, 2013."
+    assert tails["apa"].endswith("(Originally published in Foreign Policy, September 5, 2013)")
+    assert tails["modern-language-association"] == " published in Foreign Policy, 5 Sept. 2013."
+    assert tails["harvard-cite-them-right"] == " published in Foreign Policy, 5 September 2013."
+    r = rendered(circa)
+    assert r["chicago-author-date"][1].endswith("Originally published in Foreign Policy, [2010?].")
+    assert r["apa"][1].endswith("(Originally published in Foreign Policy, ca. 2010)")
+    assert r["harvard-cite-them-right"][1].endswith(
+        "Originally published in Foreign Policy, c. 2010."
+    )
+    # an essay that was not republished gets no sentence
+    plain = make_essay("Plain", authors=people[:1])
+    assert not any("Originally" in b for _, b in rendered(plain).values())
 
 
 def test_html_rendering_escapes_hostile_titles(people):
