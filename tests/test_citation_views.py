@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import html
+import re
 
 import bibtexparser
 import pytest
 import rispy
+from django.urls import reverse
 
 from archive.models import DatePrecision
+from search.indexing import rebuild
 from tests.factories import make_author, make_essay, make_source, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +123,68 @@ def test_citation_page_bibliographies_name_the_original_publication(client, sett
     assert html.count(sentence + ".</p>") == 4  # Chicago (both), MLA, Harvard
     assert html.count(f"({sentence})</p>") == 1  # APA
     assert f"https://archive.example/essays/{essay.pk}/" in html
+
+
+DOWNLOADS = re.compile(r'<p class="citation-downloads">Download citations: (.*?)</p>')
+LINK = re.compile(r'<a href="([^"]+)" download>([^<]+)</a>')
+
+
+def download_links(client, url: str) -> dict[str, str]:
+    """Return {link text: href} of the page's "Download citations" line."""
+    (line,) = DOWNLOADS.findall(client.get(url).content.decode())
+    return {label: html.unescape(href) for href, label in LINK.findall(line)}
+
+
+def test_author_source_topic_pages_link_downloads_of_their_essays(client, essay):
+    author, source, topic = essay.ordered_authors[0], essay.source, essay.topics.get()
+    also = make_essay("Also by her", authors=[author], source=source, topics=[topic])
+    make_essay("Draft by her", authors=[author], source=source, topics=[topic], status="draft")
+    make_essay("Someone else's", authors=[make_author()], source=make_source(), topics=[])
+    expected = {"MAD About You", "Also by her"}
+    for page, kind, slug in ((author.get_absolute_url(), "authors", author.slug),
+                             (source.get_absolute_url(), "sources", source.slug),
+                             (topic.get_absolute_url(), "topics", topic.slug)):  # fmt: skip
+        links = download_links(client, page)
+        assert links == {
+            "BibTeX": f"/{kind}/{slug}/cite.bib",
+            "RIS": f"/{kind}/{slug}/cite.ris",
+            "CSL-JSON": f"/{kind}/{slug}/cite.json",
+        }
+        bib = client.get(links["BibTeX"]).content.decode()
+        assert {e["title"] for e in bibtexparser.parse_string(bib).entries} == expected
+        ris = client.get(links["RIS"]).content.decode()
+        assert {r["title"] for r in rispy.loads(ris)} == expected
+        assert {i["title"] for i in client.get(links["CSL-JSON"]).json()} == expected
+    assert also.pk  # listed on all three pages above
+
+
+def test_no_download_links_without_essays(client):
+    author = make_author("Nobody Yet")
+    assert "Download citations" not in client.get(author.get_absolute_url()).content.decode()
+
+
+def test_search_page_links_downloads_of_the_results_shown(client, search_index):
+    for n in range(12):
+        make_essay(f"Deterrence essay {n:02d}", paragraphs=[f"Nuclear deterrence, part {n}."])
+    make_essay("Unrelated", paragraphs=["Energy markets."])
+    rebuild()
+    search = reverse("search:search")
+    seen = []
+    for page in (1, 2):
+        response = client.get(search, {"q": "deterrence", "page": page})
+        shown = [int(result.pk) for result in response.context["results"]]
+        links = download_links(client, f"{search}?q=deterrence&page={page}")
+        ids = ",".join(map(str, shown))
+        assert links == {
+            "BibTeX": f"/cite/export.bib?ids={ids}",
+            "RIS": f"/cite/export.ris?ids={ids}",
+            "CSL-JSON": f"/cite/export.json?ids={ids}",
+        }
+        exported = client.get(links["CSL-JSON"]).json()
+        assert [item["id"] for item in exported] == [f"essay-{pk}" for pk in shown]
+        bib = bibtexparser.parse_string(client.get(links["BibTeX"]).content.decode())
+        assert len(bib.entries) == len(shown)
+        seen += shown
+    assert len(seen) == 12 == len(set(seen))
+    empty = client.get(search, {"q": "zzzxqj"}).content.decode()
+    assert "Download citations" not in empty

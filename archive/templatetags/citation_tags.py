@@ -1,4 +1,5 @@
-"""Page metadata for reference managers and crawlers, built from an essay's CSL-JSON.
+"""Page metadata for reference managers and crawlers, built from an essay's CSL-JSON, and
+the citation download links of lists of essays.
 
 Highwire Press tags follow Google Scholar's inclusion guidelines
 (https://scholar.google.com/intl/en/scholar/inclusion.html#indexing); Zotero's
@@ -8,13 +9,15 @@ Highwire Press tags follow Google Scholar's inclusion guidelines
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.citations import csl_iso, essay_to_csl
-from archive.models import Essay
+from archive.models import Author, Essay, Source, Topic
 
 register = template.Library()
 
@@ -107,3 +110,22 @@ def _original(essay: Essay, csl: dict) -> dict | None:
     if date := csl_iso(csl.get("original-date")):
         original["datePublished"] = date
     return original
+
+
+# format, link text: the downloads offered wherever a list of essays is shown
+_DOWNLOADS = [("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON")]
+
+
+@register.inclusion_tag("archive/includes/citation_downloads.html")
+def citation_downloads(target) -> dict:
+    """Return download links for a reading list: an author, source or topic (all its
+    published essays), or a page of essays or search results (the essays shown)."""
+    if isinstance(target, Author | Source | Topic):
+        name = f"archive:{target._meta.model_name}_export"
+        links = [(reverse(name, args=[target.slug, fmt]), label) for fmt, label in _DOWNLOADS]
+    else:
+        ids = ",".join(str(item.pk) for item in target if item.pk)
+        query = "?" + urlencode({"ids": ids}, safe=",")
+        links = [(reverse("archive:list_export", args=[fmt]) + query, label)
+                 for fmt, label in _DOWNLOADS] if ids else []  # fmt: skip
+    return {"links": links}
