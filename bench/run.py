@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results["import"] = run_phase("import", options, workdir)
         imported.write_text(json.dumps(results["import"]))
+    path = OUT / f"results-{args.n}.json"
     for phase in ("build", "fts5", "first_query", "search", "save"):
+        path.write_text(json.dumps(results, indent=1, ensure_ascii=False))  # partial so far
         launched = time.time()
         results[phase] = run_phase(phase, options, workdir)
         if phase == "first_query" and "answered_at" in results[phase]:
@@ -143,8 +145,6 @@ def main(argv: list[str] | None = None) -> int:
                 (results[phase]["answered_at"] - launched) * 1000, 1
             )
     results["total_seconds"] = round(time.perf_counter() - started, 1)
-
-    path = OUT / f"results-{args.n}.json"
     path.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     say(report.table(results))
     say(f"\nFull results: {path.relative_to(ROOT)}")
