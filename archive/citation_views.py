@@ -47,7 +47,7 @@ def _paragraph(raw: str | None, count: int) -> tuple[int | None, str]:
     """Return (paragraph number or None, error message) for the `para` parameter."""
     if raw is None or raw == "":
         return None, ""
-    if not raw.isdigit() or not 1 <= int(raw) <= count:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= count:  # not "²" or "٣"
         return None, f"There is no paragraph {raw[:20]!r}: this essay has paragraphs 1 to {count}."
     return int(raw), ""
 
@@ -61,11 +61,12 @@ def essay_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Download the references of the published essays named by `?ids=1,2,3` (a result page)."""
     raw_ids = [part.strip() for part in request.GET.get("ids", "").split(",") if part.strip()]
-    if not raw_ids or not all(part.isdigit() for part in raw_ids):
+    if not raw_ids or not all(part.isascii() and part.isdigit() for part in raw_ids):
         return HttpResponseBadRequest("Give ids=1,2,3: a comma-separated list of essay numbers.")
     if len(raw_ids) > MAX_EXPORT_IDS:
         return HttpResponseBadRequest(f"At most {MAX_EXPORT_IDS} essays per export.")
-    ids = list(dict.fromkeys(int(part) for part in raw_ids))
+    # An id past the database's 64-bit range names no essay (and must not reach the query).
+    ids = [pk for pk in dict.fromkeys(int(part) for part in raw_ids) if pk < 2**63]
     found = Essay.objects.published().for_listing().in_bulk(ids)
     essays = [found[pk] for pk in ids if pk in found]
     if not essays:
