@@ -89,17 +89,48 @@ def word_parts(word: str) -> list[str]:
     return [p for p in dict.fromkeys(parts) if p != word]
 
 
-def terms_for(word: str, *, with_parts: bool) -> list[str]:
-    """Return the index terms of one raw word: the stemmed word, then (optionally) its parts."""
+@lru_cache(maxsize=500_000)
+def terms_for(word: str, *, with_parts: bool) -> tuple[str, ...]:
+    """Return the index terms of one raw word: the stemmed word, then (optionally) its parts.
+
+    Cached: a corpus repeats its words, and this is the whole per-token pipeline.
+    """
     word = normalize_word(word).strip(".")
     if not word:
-        return []
+        return ()
     if not JOINERS.search(word):
-        return [] if word in STOP_WORDS else [stem(word)]
+        return () if word in STOP_WORDS else (stem(word),)
     terms = [word]
     if with_parts:
         terms += [stem(p) for p in word_parts(word) if p not in STOP_WORDS]
-    return terms
+    return tuple(terms)
+
+
+@lru_cache(maxsize=200_000)
+def spelling_word(word: str) -> str:
+    """Return the unstemmed form of a raw word kept for "did you mean" ('' for none)."""
+    word = normalize_word(word)
+    return word if word.isalpha() and word not in STOP_WORDS else ""
+
+
+def positions_of(words: list[str]) -> dict[str, list[int]]:
+    """Return {index term: [positions]} for raw words (WORD matches) at index time.
+
+    Exactly what ArchiveTokenizer yields in "index" mode, without a Token per word: the bulk
+    build's fast path for Whoosh's Positions format.
+    """
+    poses: dict[str, list[int]] = {}
+    pos = 0
+    for word in words:
+        terms = terms_for(word, with_parts=True)
+        if terms:
+            for text in terms:
+                if text in poses:
+                    poses[text].append(pos)
+                else:
+                    poses[text] = [pos]
+            pos += 1
+    return poses
 
 
 class ArchiveTokenizer(Tokenizer):
@@ -138,8 +169,8 @@ class ArchiveTokenizer(Tokenizer):
         pos = start_pos
         for match in WORD.finditer(value):
             if no_morph:
-                word = normalize_word(match.group())
-                terms = [word] if word.isalpha() and word not in STOP_WORDS else []
+                word = spelling_word(match.group())
+                terms = (word,) if word else ()
             else:
                 terms = terms_for(match.group(), with_parts=with_parts)
             if not terms:

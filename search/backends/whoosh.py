@@ -40,6 +40,7 @@ from whoosh.index import EmptyIndexError, LockError
 from whoosh.qparser import PlusMinusPlugin, QueryParser
 
 from search.backends.analysis import archive_analyzer
+from search.backends.bulk import BulkWriter
 from search.backends.facets import MultiValueFacet
 from search.backends.highlighting import snippet_for
 from search.backends.spelling import suggest_query
@@ -215,8 +216,10 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         """
         if not self.setup_complete:
             self.setup()
-        writer = self._writer(timeout=timeout)
-        writer.schema = self.schema  # a changed schema takes effect with the new generation
+        try:
+            writer = BulkWriter(self.index, self.schema, timeout=timeout)
+        except LockError as exc:
+            raise IndexLocked(str(exc)) from exc
         count = 0
         try:
             for doc in self._documents(index, objects()):
@@ -225,7 +228,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(mergetype=writing.CLEAR, optimize=False)
+        writer.commit()
         return count
 
     def optimize(self) -> None:
