@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -16,9 +17,31 @@ from django.utils.html import escape
 from archive.models import Author, Essay, Source, Topic
 
 FEED_LENGTH = 30
+# Characters XML 1.0 cannot carry at all, not even escaped: a title pasted with one would make
+# the whole feed a 500 (Django's XML writer refuses them). Feeds leave them out.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-class EssayAtomFeed(Atom1Feed):
+def xml_safe(value):
+    """Return `value` (text, or lists and tuples of text) without XML-illegal characters."""
+    if isinstance(value, str):
+        return XML_ILLEGAL.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(v) for v in value)
+    return value
+
+
+class XmlSafeFeed:
+    """Drop XML-illegal characters from the feed's and every entry's values as they come in."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*xml_safe(args), **{key: xml_safe(v) for key, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*xml_safe(args), **{key: xml_safe(v) for key, v in kwargs.items()})
+
+
+class EssayAtomFeed(XmlSafeFeed, Atom1Feed):
     """Atom with one <author> per author in byline order and the body as <content type="html">.
 
     Django's Atom1Feed knows one author per entry and no content element.
@@ -34,7 +57,7 @@ class EssayAtomFeed(Atom1Feed):
         handler.addQuickElement("content", item["content"], {"type": "html"})
 
 
-class EssayRssFeed(Rss201rev2Feed):
+class EssayRssFeed(XmlSafeFeed, Rss201rev2Feed):
     """RSS 2.0 with one dc:creator per author (RSS's <author> wants an e-mail address) and the
     body as content:encoded."""
 
