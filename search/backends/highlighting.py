@@ -12,11 +12,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from whoosh import query as wq
 
-from search.backends.analysis import FOLD, archive_analyzer
+from search.backends.analysis import FOLD, WORD, terms_for
 
 SNIPPET_CHARS = 280
-MAX_PARAGRAPHS_SCANNED = 12
-_analyzer = archive_analyzer()
+MAX_PARAGRAPHS_SCANNED = 3  # analysed per hit, the likeliest first
 TEXT_FIELDS = {"text", "title", "body"}
 
 
@@ -39,12 +38,15 @@ def query_terms(parsed: wq.Query) -> set[str]:
 
 
 def _marks(paragraph: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Return the (start, end) character spans of the words in `paragraph` matching `terms`."""
-    spans = []
-    for token in _analyzer(paragraph, chars=True):
-        if token.text in terms and (not spans or spans[-1][0] != token.startchar):
-            spans.append((token.startchar, token.endchar))
-    return spans
+    """Return the (start, end) character spans of the words in `paragraph` matching `terms`.
+
+    The analyzer's own per-word pipeline (cached), without a Token per word.
+    """
+    return [
+        match.span()
+        for match in WORD.finditer(paragraph)
+        if not terms.isdisjoint(terms_for(match.group(), with_parts=True))
+    ]
 
 
 def _window(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
@@ -82,19 +84,21 @@ def snippet_for(body: str, parsed: wq.Query) -> SafeString:
     paragraphs = [p for p in body.split("\n\n") if p.strip()] or [""]
     best, best_spans, best_score = paragraphs[0], [], 0
     if terms:
-        # A cheap pre-test: a paragraph can only match if it contains a stem's first letters.
+        # A cheap pre-test, in C: a paragraph can only match where a stem's first letters
+        # occur; only the paragraphs where most of them occur are analysed.
         probes = {t.split(".")[0][:4] for t in terms if t}
-        scanned = 0
-        for paragraph in paragraphs:
+        candidates = []
+        for n, paragraph in enumerate(paragraphs):
             lowered = paragraph.lower().translate(FOLD)
-            if not any(p in lowered for p in probes):
-                continue
+            found = [p for p in probes if p in lowered]
+            if found:
+                hits = sum(lowered.count(p) for p in found)
+                candidates.append((-len(found), -hits, n))
+        for _, _, n in sorted(candidates)[:MAX_PARAGRAPHS_SCANNED]:
+            paragraph = paragraphs[n]
             spans = _marks(paragraph, terms)
             score = len({paragraph[s:e].lower() for s, e in spans}) * 10 + len(spans)
             if score > best_score:
                 best, best_spans, best_score = paragraph, spans, score
-            scanned += 1
-            if scanned >= MAX_PARAGRAPHS_SCANNED:
-                break
     start, end = _window(best, best_spans)
     return render(best, best_spans, start, end)
