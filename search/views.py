@@ -3,15 +3,63 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from threading import Lock
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from haystack import connections
 
 from search.facets import active_chips, build_facets
 from search.forms import SearchForm
 from search.querylang import read_query, user_part
 
 PER_PAGE = 10
+CACHE_SIZE = 512  # result pages kept per process
+
+_cache: OrderedDict[tuple, dict] = OrderedDict()
+_cache_lock = Lock()
+
+
+def index_generation() -> object | None:
+    """Return the search index's generation if the backend tells it (None: don't cache)."""
+    generation = getattr(connections["default"].get_backend(), "generation", None)
+    return generation() if generation is not None else None
+
+
+def cached_search(form: SearchForm, reading, page_number: int) -> dict:
+    """Return one page of results with its count, facet counts and spelling suggestion.
+
+    Cached per process, keyed by the normalised query, the filters, sort and page, and the
+    index generation: any commit to the index makes a new key, so a cached page is never
+    staler than the index (a page back, a facet toggled back, a shared link: no search).
+    """
+    generation = index_generation()
+    key = (
+        reading.query,
+        tuple(sorted((k, str(v)) for k, v in form.cleaned_data.items())),
+        page_number,
+        generation,
+    )
+    if generation is not None:
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+    sqs = form.search_queryset(reading)
+    start = (page_number - 1) * PER_PAGE
+    found = {
+        "results": list(sqs[start : start + PER_PAGE]),  # one search: page, count, facets
+        "total": sqs.count(),
+        "facet_counts": sqs.facet_counts(),
+        "suggestion": sqs.spelling_suggestion() if reading else None,
+    }
+    if generation is not None:
+        with _cache_lock:
+            _cache[key] = found
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return found
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -20,11 +68,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "search/search.html", {"form": form}, status=400)
     reading = read_query(form.cleaned_data["q"])
-    sqs = form.search_queryset(reading)
     page_number = form.cleaned_data.get("page") or 1
-    start = (page_number - 1) * PER_PAGE
-    results = list(sqs[start : start + PER_PAGE])  # one search: page, count, facets together
-    total = sqs.count()
+    found = cached_search(form, reading, page_number)
+    results, total = found["results"], found["total"]
     num_pages = max(1, math.ceil(total / PER_PAGE))
     if page_number > num_pages:
         raise Http404(f"There is no page {page_number}: this search has {num_pages}.")
@@ -36,8 +82,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": results,
         "total": total,
         "page": {"number": page_number, "num_pages": num_pages},
-        "facets": build_facets(sqs.facet_counts(), request.GET, filters),
+        "facets": build_facets(found["facet_counts"], request.GET, filters),
         "chips": active_chips(request.GET, filters),
-        "suggestion": user_part(sqs.spelling_suggestion()) if reading and total < 3 else None,
+        "suggestion": user_part(found["suggestion"]) if reading and total < 3 else None,
     }
     return render(request, "search/search.html", context)

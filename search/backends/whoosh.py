@@ -190,11 +190,16 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             perdoc.archive_lengths_loaded = True
         return searcher
 
-    def generation(self) -> int:
-        """Return the index generation (changes with every commit): part of result cache keys."""
-        if not self.setup_complete:
-            self.setup()
-        return self.index.latest_generation()
+    def generation(self) -> tuple:
+        """Return a token that changes with every commit (part of result cache keys): the index
+        path, its generation and its segments' random ids, so a re-created index never shares
+        a token with an earlier one."""
+        reader = self.searcher().ixreader
+        segments = tuple(
+            getattr(leaf, "_segment", None) and leaf._segment.segment_id()
+            for leaf, _ in reader.leaf_readers()
+        )
+        return (self.path, reader.generation(), segments)
 
     # -- writing ------------------------------------------------------------------------------
 
