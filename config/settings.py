@@ -96,6 +96,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered citations, browse counts and the essay page's related-essays block (issue 7).
+# Per process by default; CACHE_URL=dbcache://archive_cache (after `manage.py createcachetable`)
+# or rediscache://host:6379/1 shares one cache between workers (docs/production.md).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://archive")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
+
 HAYSTACK_CONNECTIONS = {
     "default": env.search_url("SEARCH_URL", default=f"whoosh://{DATA_DIR / 'whoosh_index'}"),
 }
