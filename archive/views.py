@@ -92,8 +92,8 @@ def essay_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     published = Essay.objects.published().only("pk", "slug", "title", "published_on")
     context = {
         "essay": essay,
-        "previous_essay": published.earlier_than(essay).first(),
-        "next_essay": published.later_than(essay).first(),
+        "previous_essay": published.previous_to(essay),
+        "next_essay": published.next_to(essay),
     }
     return render(request, "archive/essay_detail.html", context)
 
