@@ -253,6 +253,22 @@ class EssayQuerySet(models.QuerySet):
             "topics",
         )
 
+    def last_change(self) -> str:
+        """Return a marker that moves whenever any essay is saved or deleted.
+
+        One lookup on the `updated` index (saves) joined with the latest tombstone (deletes,
+        written by a post_delete receiver, archive/oai.py): cheap enough to ask on every
+        request, and right in every process, so cached counts never outlive a change.
+        """
+        deleted = EssayTombstone.objects.order_by("-deleted_at").values("deleted_at")[:1]
+        latest = (
+            Essay.objects.order_by("-updated")
+            .annotate(deleted=Subquery(deleted))
+            .values_list("updated", "deleted")
+            .first()
+        )
+        return "|".join(value.isoformat() if value else "-" for value in latest or ())
+
     def year_counts(self) -> list[tuple[int, int]]:
         """Return (year, number of essays) pairs, newest year first."""
         rows = (
@@ -359,7 +375,13 @@ class Essay(models.Model):
         if not self.slug:
             self.slug = slugify(self.title)[:120].strip("-") or "essay"
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_text", "word_count"}
+            # `updated` too: caches keyed on it (Essay.objects.last_change) must see every save.
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "body_text",
+                "word_count",
+                "updated",
+            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
