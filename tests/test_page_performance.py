@@ -1,0 +1,157 @@
+"""Issue 7, reading pages: bounded queries whatever the byline, and caches that never outlive
+a change to the essay, its authors or its source."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from archive import citations
+from archive.models import Essay
+from tests.factories import make_author, make_essay, make_source, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def cite_url(essay: Essay, **params) -> str:
+    query = "".join(f"?{k}={v}" for k, v in params.items())
+    return reverse("archive:essay_cite", args=[essay.pk]) + query
+
+
+@pytest.mark.parametrize("page", ["essay", "cite"])
+def test_reading_pages_query_count_does_not_grow_with_authors_or_topics(client, page):
+    source = make_source()
+    small = make_essay("Small", authors=[make_author()], topics=[make_topic()], source=source)
+    crowded = make_essay(
+        "Crowded",
+        authors=[make_author() for _ in range(12)],
+        topics=[make_topic() for _ in range(12)],
+        source=source,
+        published_on=datetime.date(2014, 1, 1),
+    )
+    url = (lambda e: e.get_absolute_url()) if page == "essay" else cite_url
+    counts = [queries_for(client, url(e)) for e in (small, crowded)]
+    assert counts[0] == counts[1]
+    # essay, authorships, topics, republications, previous, next / essay, authorships, topics
+    assert counts[1] <= (6 if page == "essay" else 3)
+
+
+def test_browse_page_query_count_does_not_grow_with_authors_or_topics(client):
+    topics = [make_topic() for _ in range(6)]
+    authors = [make_author() for _ in range(6)]
+    for n in range(25):
+        make_essay(f"Essay {n}", authors=authors[: 1 + n % 6], topics=topics[: 1 + n % 6])
+    first = queries_for(client, "/essays/")  # counts not cached yet: + COUNT, + years
+    assert first <= 7
+    # change marker, page ids, rows, authorships, topics
+    assert queries_for(client, "/essays/?page=2") <= 5
+    assert queries_for(client, "/essays/") <= 5
+
+
+def test_browse_counts_follow_publishing_unpublishing_and_deleting(client):
+    essays = [make_essay(published_on=datetime.date(2010 + n, 1, 1)) for n in range(3)]
+    assert "3 essays" in client.get("/essays/").content.decode()
+    essays[0].status = Essay.Status.DRAFT
+    essays[0].save(update_fields=["status"])  # a partial save still moves `updated`
+    page = client.get("/essays/").content.decode()
+    assert "2 essays" in page
+    assert 'value="2010"' not in page  # the year list follows too
+    essays[1].delete()
+    assert "1 essay<" in client.get("/essays/").content.decode()
+    make_essay(published_on=datetime.date(2020, 5, 1))
+    page = client.get("/essays/").content.decode()
+    assert "2 essays" in page
+    assert "2020 (1)" in page
+
+
+def test_deep_browse_page_lists_the_right_essays_in_order(client):
+    for n in range(45):
+        make_essay(f"Essay {n:02d}", published_on=datetime.date(2000, 1, 1) + datetime.timedelta(n))
+    page = client.get("/essays/?page=3")
+    expected = [f"Essay {n:02d}" for n in (4, 3, 2, 1, 0)]
+    assert [e.title for e in page.context["page_obj"]] == expected
+    oldest = client.get("/essays/?sort=oldest&page=2")
+    assert [e.title for e in oldest.context["page_obj"]][:2] == ["Essay 20", "Essay 21"]
+
+
+def test_cached_citations_equal_a_fresh_rendering():
+    essay = make_essay("Cached", authors=[make_author("Ann Smith")], source=make_source("Club"))
+    csl = citations.essay_to_csl(essay, paragraph=2)
+    fresh = [citations.render(csl, style, paragraph=2) for style in citations.STYLES]
+    assert citations.render_all(csl, paragraph=2) == fresh  # computed and stored
+    assert citations.render_all(csl, paragraph=2) == fresh  # read back from the cache
+    assert citations.render_all(csl) != fresh  # the pinpoint is part of the key
+
+
+@pytest.mark.parametrize("change", ["essay", "author", "source"])
+def test_citation_page_follows_changes_to_essay_author_and_source(client, change):
+    author, source = make_author("Ann Smith"), make_source("Old Club")
+    essay = make_essay("Old Title", authors=[author], source=source)
+    before = client.get(cite_url(essay)).content.decode()
+    assert "Old Title" in before and "Smith" in before and "Old Club" in before
+    if change == "essay":
+        essay.title = "New Title"
+        essay.save()
+        expected = "New Title"
+    elif change == "author":
+        author.name, author.sort_name = "Ann Jones", "Jones, Ann"
+        author.save()
+        expected = "Jones"
+    else:
+        source.name = "New Club"
+        source.save()
+        expected = "New Club"
+    after = client.get(cite_url(essay)).content.decode()
+    assert expected in after.split('id="original"')[0].split("Cite one paragraph")[1]
+
+
+def test_citation_page_repeat_visit_does_not_render_again(client, monkeypatch):
+    essay = make_essay("Twice", authors=[make_author()])
+    assert client.get(cite_url(essay, para=1)).status_code == 200
+    calls = []
+    monkeypatch.setattr(citations, "render", lambda *a, **k: calls.append(a))
+    assert client.get(cite_url(essay, para=1)).status_code == 200
+    assert calls == []
+
+
+def test_related_block_is_cached_per_essay_version(client):
+    essay = make_essay("Related")
+    client.get(essay.get_absolute_url())
+    key = make_template_fragment_key("related_essays", [essay.pk, essay.updated])
+    assert cache.get(key) is not None
+    essay.title = "Related, edited"
+    essay.save()
+    client.get(essay.get_absolute_url())
+    assert cache.get(make_template_fragment_key("related_essays", [essay.pk, essay.updated]))
+    assert key != make_template_fragment_key("related_essays", [essay.pk, essay.updated])
+
+
+def test_undated_and_same_day_essays_have_true_neighbours(client):
+    day = datetime.date(2012, 3, 4)
+    a, b = make_essay("A", published_on=day), make_essay("B", published_on=day)
+    u1, u2 = make_essay("U1", published_on=None), make_essay("U2", published_on=None)
+    published = Essay.objects.published()
+    # oldest_first: A, B (same day, by id), then the undated U1, U2 (by id)
+    assert (published.previous_to(a), published.next_to(a)) == (None, b)
+    assert (published.previous_to(b), published.next_to(b)) == (a, u1)
+    assert (published.previous_to(u1), published.next_to(u1)) == (b, u2)
+    assert (published.previous_to(u2), published.next_to(u2)) == (u1, None)
