@@ -9,6 +9,7 @@ save. Prints a table with the targets of issue 7 and writes bench/out/results-N.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -114,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else corpus.DEFAULT_SEED
     corpus_dir = OUT / f"corpus-{args.n}"
     workdir = OUT / f"run-{args.n}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    # Two runs at the same N would share (and delete) one data directory: allow only one.
+    lock = (OUT / f"run-{args.n}.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        say(f"Another benchmark at N={args.n} is running in {OUT}; wait for it to finish.")
+        return 1
     say(f"Benchmark at N={args.n} (seed {seed}); working in {workdir.relative_to(ROOT)}")
     started = time.perf_counter()
     corpus.write_corpus(args.n, corpus_dir, seed)
