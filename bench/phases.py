@@ -398,8 +398,11 @@ def phase_search(options: dict) -> dict:
     except ImportError as exc:
         result["layer_error"] = f"no search layer entry point: {exc}"
 
-    essays = sample_essays(30)
-    mlt = [timed(lambda e=e: list(SearchQuerySet().more_like_this(e)[:5]))[0] for e in essays]
+    # Different essays for "more like this" and for the essay page (which shows related
+    # essays): the page's first visit must not find them already computed and cached.
+    sample = sample_essays(60)
+    essays, mlt_essays = sample[:30], sample[30:]
+    mlt = [timed(lambda e=e: list(SearchQuerySet().more_like_this(e)[:5]))[0] for e in mlt_essays]
     result["more_like_this"] = percentiles(mlt)
 
     result["essay_page"] = pages_pass(client, [e.get_absolute_url() for e in essays])
