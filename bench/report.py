@@ -58,8 +58,18 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
         ("browse", "browse_page"),
         ("citation", "citation_page"),
     ):
-        p50 = _get(results, "search", key, "repeat", "p50")
-        rows.append((f"{label} page p50", _ms(p50), "≤ 15 ms", None if p50 is None else p50 <= 15))
+        # Judged on the first visit, like search (cold): a per-process cache of a page
+        # helps only the few essays read twice by the same worker.
+        p50 = _get(results, "search", key, "first", "p50")
+        repeat = _get(results, "search", key, "repeat", "p50")
+        rows.append(
+            (
+                f"{label} page p50, first visit",
+                f"{_ms(p50)} (repeat {_ms(repeat)})",
+                "≤ 15 ms",
+                None if p50 is None else p50 <= 15,
+            )
+        )
     added = _get(results, "save", "added_ms_median")
     rows.append(
         (
@@ -191,7 +201,7 @@ def table(results: dict) -> str:
         " page, build, save and memory targets are stated at 100k)",
     ]
     for what, measured, target, ok in targets(results):
-        lines.append(f"  {_verdict(ok):<5} {what:<36} {measured:<28} target {target}")
+        lines.append(f"  {_verdict(ok):<5} {what:<36} {measured:<30} target {target}")
     errors = [
         f"{k}: {v['error']}" for k, v in results.items() if isinstance(v, dict) and "error" in v
     ]
