@@ -4,6 +4,7 @@ a change to the essay, its authors or its source."""
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import cache
@@ -155,3 +156,50 @@ def test_undated_and_same_day_essays_have_true_neighbours(client):
     assert (published.previous_to(b), published.next_to(b)) == (a, u1)
     assert (published.previous_to(u1), published.next_to(u1)) == (b, u2)
     assert (published.previous_to(u2), published.next_to(u2)) == (u1, None)
+
+
+def test_memoized_styles_render_what_freshly_parsed_ones_do(monkeypatch):
+    """The memoized lookups (citeproc_patches.freeze) change speed, not output: compared with
+    styles parsed anew for every render, whose elements memoize nothing."""
+    people = [make_author("Ann Smith"), make_author("Bob Jones"), make_author("Cy Young")]
+    essays = [
+        make_essay("Plain", authors=people[:1], source=make_source("Club")),
+        make_essay(
+            "AT&T's “Bold” </script> & 'q'",
+            authors=people,
+            original_publication="FP",
+            original_date=datetime.date(2013, 6, 1),
+            date_precision="circa",
+        ),  # fmt: skip
+        make_essay("Nobody's", published_on=None),
+    ]
+    csls = [citations.essay_to_csl(essay, paragraph=2) for essay in essays]
+    memoized = [
+        citations.render(csl, style, paragraph=2) for csl in csls for style in citations.STYLES
+    ]
+    assert citations.load_style("apa", "en-US") is citations.load_style("apa", "en-US")
+
+    def parsed_anew(key: str, locale: str):
+        source = citations.citeproc_patches.corrected_style(citations.CSL_DIR / f"{key}.csl")
+        return citations.CitationStylesStyle(source, locale=locale, validate=False)
+
+    monkeypatch.setattr(citations, "load_style", parsed_anew)
+    fresh = [
+        citations.render(csl, style, paragraph=2) for csl in csls for style in citations.STYLES
+    ]
+    assert memoized == fresh
+
+
+def test_concurrent_renders_do_not_mix_formats():
+    """Threads share the loaded styles, on which citeproc-py keeps a render's formatter."""
+    essays = [make_essay(f"Essay {n}", authors=[make_author(f"Ann Smith{n}")]) for n in range(4)]
+    csls = [citations.essay_to_csl(essay) for essay in essays]
+    expected = [[citations.render(csl, style) for style in citations.STYLES] for csl in csls]
+
+    def render_many(csl: dict) -> list:
+        return [[citations.render(csl, style) for style in citations.STYLES] for _ in range(15)]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(render_many, csls))
+    for got, want in zip(results, expected, strict=True):
+        assert all(rounds == want for rounds in got)
