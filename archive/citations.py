@@ -9,8 +9,9 @@ import json
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache as cache_once
+from functools import cached_property
 from pathlib import Path
 
 import bleach
@@ -135,11 +136,31 @@ def original_publication_note(essay: Essay) -> str:
 
 @dataclass(frozen=True)
 class RenderedCitation:
+    """A citation in one style, as HTML (what the page shows) and as plain text.
+
+    The text is rendered by citeproc's plain formatter on first use only: the page shows the
+    HTML (its copy buttons copy the element's text), so a first visit pays for 10 renders,
+    not 20. The text is not derived from the HTML, because citeproc-py's HTML output is not
+    the plain one with tags: "<i>U.S.</i>." keeps the period the plain "U.S." drops.
+    """
+
     style: Style
     citation_html: str  # the note (Chicago NB) or the in-text citation
-    citation_text: str
     bibliography_html: str  # the bibliography / reference-list entry
-    bibliography_text: str
+    csl: dict = field(repr=False, compare=False)
+    paragraph: int | None = None
+
+    @cached_property
+    def _text(self) -> dict[str, str]:
+        return _render_format(self.csl, self.style, self.paragraph, "text")
+
+    @property
+    def citation_text(self) -> str:
+        return self._text["citation"]
+
+    @property
+    def bibliography_text(self) -> str:
+        return self._text["bibliography"]
 
 
 @cache_once
@@ -174,25 +195,29 @@ def render(csl: dict, style: Style, *, paragraph: int | None = None) -> Rendered
     A pinpoint (`paragraph`) goes in the note or in-text citation only; the bibliography
     entry cites the whole essay, at its URL without the paragraph anchor.
     """
+    html = _render_format(csl, style, paragraph, "html")
+    return RenderedCitation(
+        style=style,
+        citation_html=_allow_formatting_only(html["citation"]),
+        bibliography_html=_allow_formatting_only(html["bibliography"]),
+        csl=csl,
+        paragraph=paragraph,
+    )
+
+
+def _render_format(csl: dict, style: Style, paragraph: int | None, name: str) -> dict[str, str]:
+    """Return {"citation": ..., "bibliography": ...} for `csl` in `style`, as "html" or "text"."""
+    html = name == "html"
+    prepare, fmt = (_escaped, formatter.html) if html else (dict, formatter.plain)
     item = {k: v for k, v in csl.items() if k not in _NOT_FOR_CITEPROC}
-    whole = {**item, "URL": item["URL"].split("#", 1)[0]}
+    item, whole = prepare(item), prepare({**item, "URL": item["URL"].split("#", 1)[0]})
     pinpoint = {"locator": Locator("paragraph", str(paragraph))} if paragraph else {}
     with _render_lock:
-        out = {
-            f"{part}_{name}": text
-            for name, fmt, prepare in (
-                ("html", formatter.html, _escaped),
-                ("text", formatter.plain, dict),
-            )
-            for part, text in _cite(style, prepare(item), prepare(whole), pinpoint, fmt).items()
-        }
+        out = _cite(style, item, whole, pinpoint, fmt)
     out = {key: citeproc_patches.finish(value) for key, value in out.items()}
-    for name in ("html", "text"):
-        if sentence := republication_sentence(csl, style, html=name == "html"):
-            out[f"bibliography_{name}"] += " " + sentence
-    out["citation_html"] = _allow_formatting_only(out["citation_html"])
-    out["bibliography_html"] = _allow_formatting_only(out["bibliography_html"])
-    return RenderedCitation(style=style, **out)
+    if sentence := republication_sentence(csl, style, html=html):
+        out["bibliography"] += " " + sentence
+    return out
 
 
 def _cite(style: Style, item: dict, whole: dict, pinpoint: dict, fmt) -> dict[str, str]:
