@@ -223,11 +223,13 @@ def _render_format(csl: dict, style: Style, paragraph: int | None, name: str) ->
 def _cite(style: Style, item: dict, whole: dict, pinpoint: dict, fmt) -> dict[str, str]:
     """Return citeproc's citation of `item` and bibliography entry for `whole` in `fmt`."""
     cited = _processor(style, item, fmt)
-    citation = Citation([CitationItem(item["id"], **pinpoint)])
+    citation = Citation([cite := CitationItem(item["id"], **pinpoint)])
     cited.register(citation)
+    citeproc_patches.pin_reference(cite)
     note = str(cited.cite(citation, lambda _: None))
     listed = _processor(style, whole, fmt)
-    listed.register(Citation([CitationItem(item["id"])]))
+    listed.register(Citation([entry := CitationItem(item["id"])]))
+    citeproc_patches.pin_reference(entry)
     entries = listed.bibliography()
     return {"citation": note, "bibliography": str(entries[0]) if entries else ""}
 
