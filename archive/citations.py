@@ -247,8 +247,41 @@ def _escaped(item: dict) -> dict:
 
 
 def _allow_formatting_only(html: str) -> str:
-    """Keep the style's italics and small caps, escape anything else (defence in depth)."""
+    """Keep the style's italics and small caps, escape anything else (defence in depth).
+
+    What citeproc's HTML formatter writes from escaped input (balanced formatting tags,
+    escaped text) is answered without bleach, which would return it unchanged but for the
+    small caps' style attribute (bleach takes 0.2 ms a call, 10 calls a page); anything
+    else goes through bleach."""
+    if _already_clean(html):
+        return html.replace(_SMALL_CAPS, "<span>")
     return bleach.clean(html, tags={"i", "b", "span", "sup", "sub"}, attributes={}, strip=False)
+
+
+_SMALL_CAPS = '<span style="font-variant:small-caps;">'
+_FORMATTING_TAG = re.compile(rf"</?(i|b|sup|sub)>|{re.escape(_SMALL_CAPS)}|</span>")
+# Outside the tags: no markup, only the entities `escape` writes, no character an HTML
+# parser would replace or normalise (controls, CR, noncharacters, lone surrogates).
+_CLEAN_TEXT = re.compile(
+    r"(?:[^<>&\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
+    r"|&(?:amp|lt|gt|quot|#x27);)*"
+)
+
+
+def _already_clean(html: str) -> bool:
+    """Return whether `html` is escaped text with balanced formatting tags only."""
+    open_tags: list[str] = []
+    position = 0
+    for tag in _FORMATTING_TAG.finditer(html):
+        if not _CLEAN_TEXT.fullmatch(html, position, tag.start()):
+            return False
+        name = tag.group(1) or "span"
+        if not tag.group().startswith("</"):
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return False
+        position = tag.end()
+    return not open_tags and _CLEAN_TEXT.fullmatch(html, position) is not None
 
 
 def render_all(csl: dict, *, paragraph: int | None = None) -> list[RenderedCitation]:
