@@ -123,10 +123,9 @@ def test_concurrent_curators_leave_the_index_equal_to_the_database(concurrent_ru
     assert len(now["database"]) > 10
 
 
-# Seen on 2026-11-23: while other processes commit, the reused searcher of
-# search/backends/whoosh.py sometimes fails (TypeError in stored_fields; once "ReaderClosed" on
-# every later search of that process). Reported to the search backend's owner.
-@pytest.mark.xfail(reason="reused Whoosh searcher breaks under concurrent commits", strict=False)
+# Seen on 2026-11-23 before search/backends/pinned.py: while other processes committed, the
+# reused searcher failed (TypeError in stored_fields; once "ReaderClosed" on every later search
+# of that process). tests/test_search_readers.py shows each cause deterministically.
 def test_searches_answer_while_curators_commit(concurrent_run):
     _, _, searches = concurrent_run
     assert set(searches) == {"200"} and searches["200"] >= 3, searches

@@ -3,8 +3,10 @@
 Selected by `SEARCH_URL=whoosh:///abs/path` (settings swap Haystack's stock engine for this one).
 What it changes, and why (figures from issue 7):
 
-* one long-lived searcher per backend (thread), refreshed only when the index generation changes,
-  instead of three readers opened per search; no narrowing query per model;
+* one searcher per process and index generation, shared by every search until a commit makes a
+  newer one, instead of three readers opened per search; its files are held open so other
+  processes' merges cannot pull them away (search/backends/pinned.py), and it is closed only
+  when no search uses it any more; no narrowing query per model;
 * a lean schema: the script-aware analyzer for text fields (search/backends/analysis.py), stored
   fields only where a result shows them, sortable columns only for facet and sort fields;
 * non-compound segments (a fresh reader maps files instead of copying them into memory);
@@ -25,6 +27,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine, log_query
@@ -41,14 +44,18 @@ from whoosh.fields import ID as WHOOSH_ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.qparser import PlusMinusPlugin, QueryParser
+from whoosh.reading import ReaderClosed
+from whoosh.searching import Searcher
 
 from search.backends.analysis import WORD, archive_analyzer, terms_for
 from search.backends.bulk import BulkWriter
 from search.backends.facets import count as facet_count
 from search.backends.highlighting import snippet_for
+from search.backends.pinned import GenerationMoved, open_reader
 from search.backends.spelling import suggest_query
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MLT_TERMS = 8  # "more like this": key terms searched for
 MLT_CANDIDATES = 200  # ... chosen by tf × idf among the essay's most frequent words
@@ -89,6 +96,22 @@ def _has_phrase(q: wq.Query) -> bool:
     return isinstance(q, wq.Phrase) or any(_has_phrase(child) for child in q.children())
 
 
+class _View:
+    """One generation's searcher and how many searches are using it right now."""
+
+    __slots__ = ("searcher", "users", "retired")
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher, self.users, self.retired = searcher, 0, False
+
+    def close(self) -> None:
+        """Close the searcher's readers and files (already closed ones are left as they are)."""
+        try:
+            self.searcher.close()
+        except ReaderClosed:
+            pass
+
+
 class IndexLocked(Exception):
     """The index's write lock is held by another writer; the caller keeps its changes pending."""
 
@@ -99,7 +122,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def __init__(self, connection_alias: str, **connection_options) -> None:
         super().__init__(connection_alias, **connection_options)
         self.lock_timeout = float(connection_options.get("LOCK_TIMEOUT", LOCK_TIMEOUT))
-        self._searcher = None
+        self._view: _View | None = None
         self._searcher_lock = threading.Lock()
         self._mlt_cache: dict[tuple, tuple[list, int]] = {}
 
@@ -118,7 +141,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             self.index = self.storage.open_index(schema=self.schema)
         except EmptyIndexError:
             self.index = self.storage.create_index(self.schema)
-        self._searcher = None
+        self._view = None
         self.setup_complete = True
 
     def build_schema(self, fields: dict) -> tuple[str, Schema]:
@@ -162,16 +185,56 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     # -- the long-lived searcher --------------------------------------------------------------
 
-    def searcher(self):
-        """Return this backend's searcher, refreshed if a writer committed since it was opened."""
+    def searching(self, work: Callable[[Searcher], T]) -> T:
+        """Return `work(searcher)` over the latest generation of the index.
+
+        The searcher is shared by every search of the process until a commit makes a newer
+        generation; it is closed only once no search is using it (its files are held open, see
+        search/backends/pinned.py, so another process's merge cannot pull them away). If it
+        breaks anyway (a file or reader gone), it is dropped and `work` runs once more on a
+        freshly opened one, so one failure never sticks to the process.
+        """
+        for attempt in (1, 2):
+            view = self._acquire()
+            try:
+                return work(view.searcher)
+            except (ReaderClosed, OSError, GenerationMoved):
+                if attempt == 2:
+                    raise
+                log.warning("Search index reader failed; reopening it", exc_info=True)
+                with self._searcher_lock:
+                    if self._view is view:
+                        self._view = None
+                        self._retire(view)
+            finally:
+                self._release(view)
+        raise AssertionError("unreachable")
+
+    def _acquire(self) -> _View:
         if not self.setup_complete:
             self.setup()
         with self._searcher_lock:
-            if self._searcher is None:
-                self._searcher = self._warm(self.index.searcher())
-            elif not self._searcher.up_to_date():
-                self._searcher = self._warm(self._searcher.refresh())
-            return self._searcher
+            view = self._view
+            if view is None or not view.searcher.up_to_date():
+                fresh = _View(self._warm(Searcher(open_reader(self.index), fromindex=self.index)))
+                if view is not None:
+                    self._retire(view)
+                self._view = view = fresh
+            view.users += 1
+            return view
+
+    def _release(self, view: _View) -> None:
+        with self._searcher_lock:
+            view.users -= 1
+            if view.retired and not view.users:
+                view.close()
+
+    @staticmethod
+    def _retire(view: _View) -> None:
+        """Mark a superseded view; close it now if no search uses it (else its last user does)."""
+        view.retired = True
+        if not view.users:
+            view.close()
 
     def _warm(self, searcher):
         """Load each new segment's field lengths into memory (a byte per document and field).
@@ -194,12 +257,16 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         """Return a token that changes with every commit (part of result cache keys): the index
         path, its generation and its segments' random ids, so a re-created index never shares
         a token with an earlier one."""
-        reader = self.searcher().ixreader
-        segments = tuple(
-            getattr(leaf, "_segment", None) and leaf._segment.segment_id()
-            for leaf, _ in reader.leaf_readers()
-        )
-        return (self.path, reader.generation(), segments)
+
+        def token(searcher: Searcher) -> tuple:
+            reader = searcher.ixreader
+            segments = tuple(
+                getattr(leaf, "_segment", None) and leaf._segment.segment_id()
+                for leaf, _ in reader.leaf_readers()
+            )
+            return (self.path, reader.generation(), segments)
+
+        return self.searching(token)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -298,8 +365,12 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     def stored_documents(self) -> dict[str, str]:
         """Return {document id: stored fingerprint} for every document in the index."""
-        reader = self.searcher().reader()
-        return {fields[ID]: fields.get("fingerprint", "") for _, fields in reader.iter_docs()}
+        return self.searching(
+            lambda searcher: {
+                fields[ID]: fields.get("fingerprint", "")
+                for _, fields in searcher.reader().iter_docs()
+            }
+        )
 
     # -- searching ------------------------------------------------------------------------------
 
@@ -359,7 +430,34 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         query_string = force_str(query_string).strip()
         if not query_string:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
-        searcher = self.searcher()
+        return self.searching(
+            lambda searcher: self._search(
+                searcher,
+                query_string,
+                sort_by,
+                start_offset,
+                end_offset,
+                highlight,
+                facets,
+                narrow_queries,
+                spelling_query,
+                result_class,
+            )
+        )
+
+    def _search(
+        self,
+        searcher: Searcher,
+        query_string: str,
+        sort_by,
+        start_offset,
+        end_offset,
+        highlight,
+        facets,
+        narrow_queries,
+        spelling_query,
+        result_class,
+    ) -> dict:
         if query_string in ("*", "*:*", "(*)"):
             # Every document: Whoosh's field-less Every is a range of document numbers, where
             # Every("text") would read every posting of every term.
@@ -453,17 +551,21 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         index generation (Whoosh's more_like analysed the whole text through its token pipeline
         and looked up statistics for every distinct word: about 60 ms at 10,000 essays).
         """
-        searcher = self.searcher()
         start_offset, end_offset = start_offset or 0, end_offset or 5
-        key = (get_identifier(model_instance), searcher.ixreader.generation(), end_offset)
-        cached = self._mlt_cache.get(key)
-        if cached is None:
-            cached = self._more_like(searcher, key[0], end_offset)
-            with self._searcher_lock:
-                self._mlt_cache[key] = cached
-                while len(self._mlt_cache) > MLT_CACHE_SIZE:
-                    self._mlt_cache.pop(next(iter(self._mlt_cache)))
-        hits, total = cached
+        doc_id = get_identifier(model_instance)
+
+        def related(searcher: Searcher) -> tuple[list, int]:
+            key = (doc_id, searcher.ixreader.generation(), end_offset)
+            cached = self._mlt_cache.get(key)
+            if cached is None:
+                cached = self._more_like(searcher, doc_id, end_offset)
+                with self._searcher_lock:
+                    self._mlt_cache[key] = cached
+                    while len(self._mlt_cache) > MLT_CACHE_SIZE:
+                        self._mlt_cache.pop(next(iter(self._mlt_cache)))
+            return cached
+
+        hits, total = self.searching(related)
         page = hits[start_offset:end_offset]
         return {"results": self._results(page, None, result_class), "hits": total}
 
