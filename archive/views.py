@@ -113,12 +113,16 @@ def essay_list(request: HttpRequest) -> HttpResponse:
         "sort_label": SORTS[sort][0],
         "sorts": {key: label for key, (label, _) in SORTS.items()},
         "year": year,
-        "year_counts": until_essays_change(
-            "year_counts", changed, Essay.objects.published().year_counts
-        ),
+        "year_counts": published_year_counts(changed),
         "notices": notices,
     }
     return render(request, "archive/essay_list.html", context)
+
+
+def published_year_counts(changed: str | None = None) -> list[tuple[int, int]]:
+    """Return the published essays' (year, count) pairs, cached until an essay changes."""
+    changed = changed or Essay.objects.last_change()
+    return until_essays_change("year_counts", changed, Essay.objects.published().year_counts)
 
 
 def essay_permalink(request: HttpRequest, pk: int) -> HttpResponse:
@@ -175,7 +179,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def year_list(request: HttpRequest) -> HttpResponse:
-    year_counts = Essay.objects.published().year_counts()
+    year_counts = published_year_counts()
     return render(request, "archive/year_list.html", {"year_counts": year_counts})
 
 

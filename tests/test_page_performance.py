@@ -216,3 +216,20 @@ def test_concurrent_renders_do_not_mix_formats():
         results = list(pool.map(render_many, csls))
     for got, want in zip(results, expected, strict=True):
         assert all(rounds == want for rounds in got)
+
+
+def test_year_counts_of_any_year_follow_changes(client):
+    """Per-year counts (the year read off SQLite's date text) equal counting every essay's
+    year, with undated essays and drafts left out, and follow a deletion."""
+    days = [(24, 5, 1), (1890, 1, 1), (1890, 12, 31), (2001, 1, 1), (2003, 6, 1), (2003, 12, 31)]
+    essays = [make_essay(f"E{n}", published_on=datetime.date(*day)) for n, day in enumerate(days)]
+    make_essay("Undated", published_on=None)
+    make_essay("Draft", published_on=datetime.date(2002, 1, 1), status=Essay.Status.DRAFT)
+    expected = [(2003, 2), (2001, 1), (1890, 2), (24, 1)]
+    assert Essay.objects.published().year_counts() == expected
+    assert Essay.objects.none().year_counts() == []
+    assert Essay.objects.year_counts() == [(2003, 2), (2002, 1), *expected[1:]]  # the admin's
+    assert client.get("/years/").context["year_counts"] == expected
+    essays[0].delete()
+    assert client.get("/years/").context["year_counts"] == expected[:-1]
+    assert client.get("/essays/").context["year_counts"] == expected[:-1]
