@@ -233,3 +233,25 @@ def test_year_counts_of_any_year_follow_changes(client):
     essays[0].delete()
     assert client.get("/years/").context["year_counts"] == expected[:-1]
     assert client.get("/essays/").context["year_counts"] == expected[:-1]
+
+
+@pytest.mark.parametrize("sort", ["newest_first", "oldest_first", "by_title"])
+def test_browse_orders_are_read_from_an_index_without_sorting(sort):
+    """A deep page walks an index in the page's order, on SQLite and on PostgreSQL
+    (migration 0003): sorting every essay made the last of 5,000 pages 48-76 ms there."""
+    for n in range(30):
+        make_essay(f"E{n}", published_on=datetime.date(2000 + n % 3, 1, 1) if n % 7 else None)
+    ids = getattr(Essay.objects.published(), sort)().values_list("pk", flat=True)[20:40]
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # On a small table a sort is cheaper; forbidding it shows whether an index can do.
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Sort" not in plan and "Index Only Scan" in plan, plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "TEMP B-TREE" not in plan and "COVERING INDEX" in plan, plan
