@@ -96,30 +96,34 @@ def schedule_apply() -> None:
     transaction.on_commit(apply_pending_changes)
 
 
-def rebuild() -> tuple[int, int]:
+def rebuild(progress=None, every: int = 10_000) -> tuple[int, int]:
     """Rebuild the whole index aside and swap it in; return (documents written, published essays).
 
-    Queued changes older than the build are cleared once it has landed; newer ones (changes
-    committed while it ran) stay queued and are applied at the end.
+    Queued changes the build has read are cleared once it has landed; the others (changes
+    committed while it ran) stay queued and are applied at the end. The cleared rows are those
+    visible when the build started, by id, not "every id up to the largest": on PostgreSQL a
+    transaction can commit a smaller id after a larger one is visible. `progress(count)` is
+    called every `every` documents by backends that report progress.
     """
     backend = connections["default"].get_backend()
     index = essay_index()
-    started_at: list[int] = []
+    seen: set[int] = set()
 
     def essays() -> Iterable[Essay]:
-        last = PendingIndexChange.objects.order_by("-id").values_list("id", flat=True).first()
-        started_at.append(last or 0)
+        seen.update(PendingIndexChange.objects.values_list("id", flat=True))
         return index.index_queryset().iterator(chunk_size=1000)
 
     if hasattr(backend, "bulk_build"):
-        written = backend.bulk_build(index, essays)
+        written = backend.bulk_build(index, essays, progress=progress, progress_every=every)
     else:
         backend.clear()
         written = 0
         for essay in essays():
             backend.update(index, [essay])
             written += 1
-    PendingIndexChange.objects.filter(id__lte=started_at[0]).delete()
+    ids = sorted(seen)
+    for start in range(0, len(ids), BATCH):
+        PendingIndexChange.objects.filter(id__in=ids[start : start + BATCH]).delete()
     apply_pending_changes()
     return written, index.index_queryset().count()
 

@@ -46,6 +46,7 @@ from whoosh.index import EmptyIndexError, LockError
 from whoosh.qparser import PlusMinusPlugin, QueryParser
 from whoosh.reading import ReaderClosed
 from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
 
 from search.backends.analysis import WORD, archive_analyzer, terms_for
 from search.backends.bulk import BulkWriter
@@ -271,6 +272,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     # -- writing ------------------------------------------------------------------------------
 
     def _writer(self, timeout: float | None = None) -> writing.SegmentWriter:
+        if self.rebuilding():  # it holds the write lock for minutes: don't wait for it
+            raise IndexLocked("a rebuild is running; the change is applied when it has landed")
         try:
             return self.index.writer(
                 timeout=self.lock_timeout if timeout is None else timeout, compound=False
@@ -333,31 +336,63 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         writer = self._writer()
         writer.commit(mergetype=writing.CLEAR)
 
-    def bulk_build(self, index, objects: Callable[[], Iterable], *, timeout: float = 60.0) -> int:
+    def bulk_build(
+        self,
+        index,
+        objects: Callable[[], Iterable],
+        *,
+        timeout: float = 60.0,
+        progress: Callable[[int], None] | None = None,
+        progress_every: int = 10_000,
+    ) -> int:
         """Replace the whole index by the documents of `objects()` (called once the write lock is
-        held); return how many were written.
+        held); return how many were written. `progress(count)` is called every `progress_every`
+        documents.
 
         One writer and one commit: the new segments are written beside the serving ones and the
         commit swaps the table of contents atomically (CLEAR drops every old segment), so search
         keeps answering from the old index while this runs, and a build killed half-way leaves
         the old index serving (its partial files are deleted by the next commit).
+
+        The write lock is held for the whole build (minutes at 100,000 essays). A second lock
+        says a rebuild holds it, so curators' saves meanwhile don't wait for the lock: they
+        queue their change at once, and the rebuild applies the queue when it has landed.
         """
         if not self.setup_complete:
             self.setup()
+        rebuilding = self._rebuild_lock()
+        if not try_for(rebuilding.acquire, timeout=timeout, delay=0.1):
+            raise IndexLocked("another rebuild is running")
         try:
-            writer = BulkWriter(self.index, self.schema, timeout=timeout)
-        except LockError as exc:
-            raise IndexLocked(str(exc)) from exc
-        count = 0
-        try:
-            for doc in self._documents(index, objects()):
-                writer.add_document(**doc)
-                count += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+            try:
+                writer = BulkWriter(self.index, self.schema, timeout=timeout)
+            except LockError as exc:
+                raise IndexLocked(str(exc)) from exc
+            count = 0
+            try:
+                for doc in self._documents(index, objects()):
+                    writer.add_document(**doc)
+                    count += 1
+                    if progress is not None and count % progress_every == 0:
+                        progress(count)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+        finally:
+            rebuilding.release()
         return count
+
+    def _rebuild_lock(self):
+        return self.storage.lock(f"{self.index.indexname}_REBUILDING")
+
+    def rebuilding(self) -> bool:
+        """Return whether a rebuild (in any process) holds the index right now."""
+        lock = self._rebuild_lock()
+        if lock.acquire(blocking=False):
+            lock.release()
+            return False
+        return True
 
     def optimize(self) -> None:
         writer = self._writer()

@@ -19,7 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, interactive: bool = True, **options) -> None:
         started = time.perf_counter()
-        written, expected = rebuild()
+
+        def progress(count: int) -> None:
+            seconds = time.perf_counter() - started
+            self.stdout.write(f"  {count} essays written ({count / seconds:.0f}/s) …")
+
+        written, expected = rebuild(progress=progress)
         seconds = time.perf_counter() - started
         if written != expected:
             raise CommandError(
