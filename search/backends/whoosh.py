@@ -60,6 +60,8 @@ T = TypeVar("T")
 
 MLT_TERMS = 8  # "more like this": key terms searched for
 MLT_CANDIDATES = 200  # ... chosen by tf × idf among the essay's most frequent words
+MLT_MAX_DF = 0.02  # ... leaving out words in more than 2% of the essays
+MLT_MIN_DF_CAP = 50  # ... (a small archive keeps words in up to 50 essays)
 MLT_CACHE_SIZE = 4096
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many (most frequent) terms
 LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))  # seconds to wait for writing
@@ -615,21 +617,30 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         )
         reader, field = searcher.reader(), self.content_field_name
         total = max(1, reader.doc_count())
+        max_df = max(MLT_MIN_DF_CAP, MLT_MAX_DF * total)
         weights = []
         for term, tf in counts.most_common(MLT_CANDIDATES):
             df = reader.doc_frequency(field, term)
-            if df > 1:  # a word only this essay has finds nothing else
+            # A word only this essay has finds nothing else; a word in many essays says little
+            # about this one and makes the union (and the search) large.
+            if 1 < df <= max_df:
                 weights.append((tf * math.log(total / df), term))
         weights.sort(reverse=True)
         terms = [wq.Term(field, term, boost=weight) for weight, term in weights[:MLT_TERMS]]
         if not terms:
             return [], 0
-        results = searcher.search(wq.Or(terms), limit=top, mask={docnum}, optimize=True)
+        query = wq.Or(terms)
+        results = searcher.search(query, limit=top, mask={docnum}, optimize=True)
         hits = [
             _StoredHit(hit.score, {k: v for k, v in hit.fields().items() if k != "body"})
             for hit in results
         ]  # the cached hits leave the body out: the related list shows no snippet
-        return hits, results.estimated_length()
+        # Fewer hits than asked for: that is all of them. Otherwise the total is an upper bound
+        # (the terms' document frequencies): counting every match exactly cost as much as the
+        # search itself, and the related list shows no count.
+        if len(hits) < top:
+            return hits, len(hits)
+        return hits, max(len(hits), query.estimate_size(reader) - 1)
 
 
 class ArchiveWhooshSearchQuery(WhooshSearchQuery):
