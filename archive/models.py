@@ -79,7 +79,29 @@ class CatalogueQuerySet(models.QuerySet):
         return self.with_published_counts().filter(essay_count__gt=0)
 
 
-class Source(models.Model):
+class CatalogueEntry(models.Model):
+    """An author, source or topic: named, found by a slug made once from the name."""
+
+    detail_url_name: str
+
+    objects = CatalogueQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(type(self), self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.detail_url_name, kwargs={"slug": self.slug})
+
+
+class Source(CatalogueEntry):
     """A publisher or site: a think tank, a magazine, a club."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -92,24 +114,13 @@ class Source(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
-    objects = CatalogueQuerySet.as_manager()
+    detail_url_name = "archive:source_detail"
 
     class Meta:
         ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Source, self.name, exclude_pk=self.pk)
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("archive:source_detail", kwargs={"slug": self.slug})
-
-
-class Author(models.Model):
+class Author(CatalogueEntry):
     name = models.CharField(max_length=200)
     sort_name = models.CharField(
         max_length=200, blank=True, help_text='For alphabetical lists: "Tauscher, Ellen".'
@@ -121,24 +132,16 @@ class Author(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
-    objects = CatalogueQuerySet.as_manager()
+    detail_url_name = "archive:author_detail"
 
     class Meta:
         ordering = ["sort_name", "name"]
         indexes = [models.Index(fields=["sort_name", "name"])]
 
-    def __str__(self) -> str:
-        return self.name
-
     def save(self, *args, **kwargs) -> None:
         if not self.sort_name:
             self.sort_name = default_sort_name(self.name)
-        if not self.slug:
-            self.slug = unique_slug(Author, self.name, exclude_pk=self.pk)
         super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("archive:author_detail", kwargs={"slug": self.slug})
 
     @property
     def family_name(self) -> str:
@@ -155,26 +158,15 @@ def default_sort_name(name: str) -> str:
     return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name.strip()
 
 
-class Topic(models.Model):
+class Topic(CatalogueEntry):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
 
-    objects = CatalogueQuerySet.as_manager()
+    detail_url_name = "archive:topic_detail"
 
     class Meta:
         ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Topic, self.name, exclude_pk=self.pk)
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("archive:topic_detail", kwargs={"slug": self.slug})
 
 
 class EssayQuerySet(models.QuerySet):
