@@ -65,24 +65,24 @@ def topic_changed(sender, instance: Topic, **kwargs) -> None:
 class QueuedSignalProcessor(BaseSignalProcessor):
     """Queue index changes in the saving transaction; apply them after it commits."""
 
+    def index_signals(self) -> list[tuple]:
+        """Return (signal, receiver, sender) for every change that affects the index."""
+        return [
+            (signals.post_save, essay_changed, Essay),
+            (signals.post_delete, essay_changed, Essay),
+            (signals.post_save, authorship_changed, Authorship),
+            (signals.post_delete, authorship_changed, Authorship),
+            (signals.m2m_changed, topics_changed, Essay.topics.through),
+            (signals.post_save, author_changed, Author),
+            (signals.post_save, source_changed, Source),
+            (signals.post_save, topic_changed, Topic),
+            (signals.pre_delete, topic_changed, Topic),
+        ]
+
     def setup(self) -> None:
-        signals.post_save.connect(essay_changed, sender=Essay)
-        signals.post_delete.connect(essay_changed, sender=Essay)
-        signals.post_save.connect(authorship_changed, sender=Authorship)
-        signals.post_delete.connect(authorship_changed, sender=Authorship)
-        signals.m2m_changed.connect(topics_changed, sender=Essay.topics.through)
-        signals.post_save.connect(author_changed, sender=Author)
-        signals.post_save.connect(source_changed, sender=Source)
-        signals.post_save.connect(topic_changed, sender=Topic)
-        signals.pre_delete.connect(topic_changed, sender=Topic)
+        for signal, receiver, sender in self.index_signals():
+            signal.connect(receiver, sender=sender)
 
     def teardown(self) -> None:
-        signals.post_save.disconnect(essay_changed, sender=Essay)
-        signals.post_delete.disconnect(essay_changed, sender=Essay)
-        signals.post_save.disconnect(authorship_changed, sender=Authorship)
-        signals.post_delete.disconnect(authorship_changed, sender=Authorship)
-        signals.m2m_changed.disconnect(topics_changed, sender=Essay.topics.through)
-        signals.post_save.disconnect(author_changed, sender=Author)
-        signals.post_save.disconnect(source_changed, sender=Source)
-        signals.post_save.disconnect(topic_changed, sender=Topic)
-        signals.pre_delete.disconnect(topic_changed, sender=Topic)
+        for signal, receiver, sender in self.index_signals():
+            signal.disconnect(receiver, sender=sender)
