@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import shutil
 import sqlite3
@@ -25,6 +24,8 @@ import time
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
+
+from bench.run import environment as bench_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "loadtest" / "out"
@@ -39,24 +40,8 @@ def say(text: str) -> None:
 
 def environment(workdir: Path, port: int) -> dict[str, str]:
     """Return the production-like environment of every process of the run (as `make serve`)."""
-    data = workdir / "data"
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATA_DIR=str(data),
-        DATABASE_URL=f"sqlite:///{data / 'archive.sqlite3'}",
-        SEARCH_URL=f"whoosh://{data / 'whoosh_index'}",
-        STATIC_ROOT=str(workdir / "static"),
-        DEBUG="false",
-        SECRET_KEY="load-run-only-secret-key-not-for-production-0123456789abcdef",
-        ALLOWED_HOSTS=HOST,
-        SECURE_SSL_REDIRECT="false",
-        SESSION_COOKIE_SECURE="false",
-        CSRF_COOKIE_SECURE="false",
-        HOST=HOST,
-        PORT=str(port),
-        LOG_LEVEL="WARNING",
-    )
+    env = bench_environment(workdir)
+    env.update(ALLOWED_HOSTS=HOST, HOST=HOST, PORT=str(port))
     return env
 
 
