@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -174,6 +175,15 @@ class EssayQuerySet(models.QuerySet):
 
     def published(self) -> EssayQuerySet:
         return self.filter(status=Essay.Status.PUBLISHED)
+
+    def published_by_ids(self, ids: Iterable[int]) -> dict[int, Essay]:
+        """Return {id: essay} for the published essays among `ids` (in_bulk, planner-proof).
+
+        Selected by id alone and checked in Python: asked for `id IN (…) AND status = …`, SQLite's
+        planner (no table statistics) may read every published essay through the status index
+        instead of a few rows by primary key (10 ms at 100,000 essays).
+        """
+        return {essay.pk: essay for essay in self.filter(pk__in=list(ids)) if essay.is_published}
 
     def drafts(self) -> EssayQuerySet:
         return self.filter(status=Essay.Status.DRAFT)

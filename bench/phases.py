@@ -180,6 +180,7 @@ def phase_build(options: dict) -> dict:
     """Run the full index build and check the document count against the database."""
     from archive.models import Essay
 
+    call_command("migrate", interactive=False, verbosity=0)  # a kept (--keep) database may be older
     command = build_command()
     kwargs = {"interactive": False} if command == "rebuild_index" else {}
     out = io.StringIO()

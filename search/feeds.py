@@ -58,7 +58,7 @@ class SearchFeed(EssayFeed):
         results = search.form.search_queryset(reading)[:FEED_LENGTH]
         pks = [int(result.pk) for result in results]
         # One batched query for the entries; the index may briefly hold an unpublished essay.
-        essays = Essay.objects.published().for_listing().in_bulk(pks)
+        essays = Essay.objects.for_listing().published_by_ids(pks)
         return [essays[pk] for pk in pks if pk in essays]
 
     def title(self, search: SavedSearch) -> str:

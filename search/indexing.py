@@ -17,6 +17,7 @@ from haystack.utils import get_identifier
 
 from archive.models import Essay
 from search.models import PendingIndexChange
+from search.related import rebuild_key_terms, refresh_key_terms
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -37,6 +38,7 @@ def queue_essays(essay_ids: Iterable[int]) -> None:
 def _apply_batch(backend, index) -> int:
     """Apply the oldest batch of queued changes; return how many rows it cleared (0: empty)."""
     taken: list[int] = []
+    applied: dict[str, list] = {}
 
     def changes() -> tuple[Iterable, list[str]]:
         # Called with the index's write lock held: the state read here is what gets written.
@@ -45,6 +47,7 @@ def _apply_batch(backend, index) -> int:
         wanted = {essay_id for _, essay_id in rows}
         published = list(index.index_queryset().filter(pk__in=wanted))
         gone = wanted - {essay.pk for essay in published}
+        applied.update(published=published, gone=list(gone))
         return published, [get_identifier_for(pk) for pk in gone]
 
     if hasattr(backend, "apply"):
@@ -56,6 +59,12 @@ def _apply_batch(backend, index) -> int:
         for doc_id in remove_ids:
             backend.remove(doc_id)
     PendingIndexChange.objects.filter(id__in=taken).delete()
+    published, gone = applied.get("published", []), applied.get("gone", [])
+    try:
+        refresh_key_terms(published, gone)
+    except Exception:  # related essays may lag; the index change itself has landed
+        ids = sorted([e.pk for e in published] + gone)
+        log.warning("Key terms of essays %s not refreshed", ids, exc_info=True)
     return len(taken)
 
 
@@ -124,6 +133,7 @@ def rebuild(progress=None, every: int = 10_000) -> tuple[int, int]:
     ids = sorted(seen)
     for start in range(0, len(ids), BATCH):
         PendingIndexChange.objects.filter(id__in=ids[start : start + BATCH]).delete()
+    rebuild_key_terms()
     apply_pending_changes()
     return written, index.index_queryset().count()
 

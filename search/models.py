@@ -21,3 +21,24 @@ class PendingIndexChange(models.Model):
 
     def __str__(self) -> str:
         return f"essay {self.essay_id} (queued {self.created:%Y-%m-%d %H:%M:%S})"
+
+
+class KeyTerm(models.Model):
+    """One of a published essay's most distinctive indexed words, with its weight (tf × idf).
+
+    Related essays are those sharing the heaviest key terms (search/related.py). Derived from the
+    search index, like the index itself derived from the essays: rebuilt with it, refreshed for
+    each essay the index takes a change of.
+    """
+
+    essay = models.ForeignKey("archive.Essay", on_delete=models.CASCADE, related_name="+")
+    term = models.CharField(max_length=100)
+    weight = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["essay", "term"], name="key_term_once")]
+        # Covering the ranking query (term → essay, weight): no table lookup per shared term.
+        indexes = [models.Index(fields=["term", "essay", "weight"], name="key_term_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.weight:.2f}) of essay {self.essay_id}"

@@ -336,7 +336,7 @@ def test_related_essays_on_the_essay_page(client, search_index):
     response = client.get(essay.get_absolute_url())
     assert response.status_code == 200
     related = response.context["related"]
-    assert [r.pk for r in related] == [str(twin.pk)]
+    assert [r.pk for r in related] == [twin.pk]
     assert "Related essays" in response.content.decode()
 
 

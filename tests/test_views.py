@@ -400,8 +400,9 @@ def test_essay_page_uses_a_bounded_number_of_queries(client, django_assert_max_n
     source = make_source()
     essay = make_essay("Crowded", authors=authors, topics=topics, source=source)
     make_essay("Before", published_on=datetime.date(2000, 1, 1))
-    # essay, authorships, topics, republications, previous, next
-    with django_assert_max_num_queries(6):
+    # essay, authorships, topics, republications, previous, next; related essays: key terms,
+    # ranking, their essays, authorships, topics
+    with django_assert_max_num_queries(11):
         assert client.get(essay.get_absolute_url()).status_code == 200
 
 

@@ -1,0 +1,139 @@
+"""Related essays: the essays that share an essay's key terms (its most distinctive words).
+
+Key terms come from the search index (search/backends/keyterms.py) and live in the database
+(`KeyTerm`), so the related list of an essay page is one indexed query, however large the
+archive: the live "more like this" search it replaces took about 60 ms at 100,000 essays. They are
+computed for the whole archive by `rebuild_index` and for each essay whose document the index
+takes (search/indexing.py). A search backend without key terms (Elasticsearch, Solr, or an
+index not rebuilt since key terms came in) falls back to the backend's own "more like this".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Case, F, FloatField, Sum, Value, When
+from haystack import connections
+from haystack.query import SearchQuerySet
+
+from archive.models import Essay
+from search.backends.keyterms import all_key_terms, key_terms_of
+from search.models import KeyTerm
+
+WRITE_CHUNK = 1000  # essays whose key terms are replaced in one transaction
+
+
+def _key_term_backend():
+    """Return the default search backend if it can compute key terms, else None."""
+    from search.backends.whoosh import ArchiveWhooshSearchBackend
+
+    backend = connections["default"].get_backend()
+    if not isinstance(backend, ArchiveWhooshSearchBackend):
+        return None
+    if not backend.setup_complete:
+        backend.setup()
+    return backend
+
+
+def related_to(essay: Essay, count: int = 5) -> list[Essay]:
+    """Return up to `count` published essays most like `essay`, most alike first.
+
+    The score of another essay is the sum, over the key terms both share, of the product of
+    their weights (a dot product of the two key-term vectors).
+    """
+    mine = dict(KeyTerm.objects.filter(essay=essay).values_list("term", "weight"))
+    if not mine:
+        return _related_by_search(essay, count)
+    shared = Case(
+        *[When(term=term, then=F("weight") * Value(weight)) for term, weight in mine.items()],
+        output_field=FloatField(),
+    )
+    ranked = (
+        KeyTerm.objects.filter(term__in=list(mine))
+        .exclude(essay=essay)
+        .values("essay")
+        .annotate(score=Sum(shared))
+        .order_by("-score", "essay")
+        .values_list("essay", flat=True)[: count * 2]  # room for essays unpublished since
+    )
+    return _published_in_order(list(ranked), count)
+
+
+def _related_by_search(essay: Essay, count: int) -> list[Essay]:
+    ids = [int(result.pk) for result in SearchQuerySet().more_like_this(essay)[: count + 1]]
+    return _published_in_order([pk for pk in ids if pk != essay.pk], count)
+
+
+def _published_in_order(ids: list[int], count: int) -> list[Essay]:
+    # The list shows titles and bylines: leave the texts (tens of kilobytes an essay) unread.
+    texts = ("standfirst", "body", "body_text", "author_notes", "disclaimer")
+    found = Essay.objects.for_listing().defer(*texts).published_by_ids(ids)
+    return [found[pk] for pk in ids if pk in found][:count]
+
+
+def rebuild_key_terms() -> int:
+    """Replace every essay's key terms with those of the whole index; return how many essays
+    have some. Does nothing (returns 0) with a backend that has no key terms.
+
+    Written a chunk of essays per transaction, so curators' saves never wait behind the whole
+    table (a minute at 100,000 essays on SQLite, whose writers queue).
+    """
+    backend = _key_term_backend()
+    if backend is None:
+        return 0
+    field = backend.content_field_name
+
+    def write(searcher) -> int:
+        with_terms = 0
+        chunk: list[tuple[int, list[tuple[str, float]]]] = []
+        for essay_id, terms in all_key_terms(searcher.reader(), field):
+            with_terms += bool(terms)
+            chunk.append((essay_id, terms))
+            if len(chunk) >= WRITE_CHUNK:
+                _replace(chunk)
+                chunk = []
+        _replace(chunk)
+        return with_terms
+
+    with_terms = backend.searching(write)
+    # Essays the index no longer holds (unpublished or deleted while it was rebuilt).
+    KeyTerm.objects.exclude(essay__in=Essay.objects.published()).delete()
+    return with_terms
+
+
+def _replace(chunk: list[tuple[int, list[tuple[str, float]]]]) -> None:
+    ids = [essay_id for essay_id, _ in chunk]
+    with transaction.atomic():
+        KeyTerm.objects.filter(essay_id__in=ids).delete()
+        existing = set(Essay.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        KeyTerm.objects.bulk_create(
+            KeyTerm(essay_id=essay_id, term=term, weight=weight)
+            for essay_id, terms in chunk
+            if essay_id in existing  # not deleted since the index was read
+            for term, weight in terms
+        )
+
+
+def refresh_key_terms(updated: Iterable[Essay], removed_ids: Iterable[int]) -> None:
+    """Recompute the key terms of essays the index has just taken (their text as indexed, weighed
+    against the index as it now is), and drop those of essays it has just removed."""
+    updated = list(updated)
+    backend = _key_term_backend()
+    index = connections["default"].get_unified_index().get_index(Essay)
+    with transaction.atomic():
+        KeyTerm.objects.filter(essay_id__in=[*removed_ids, *(e.pk for e in updated)]).delete()
+        if backend is None or not updated:
+            return
+        name = backend.content_field_name
+        field = backend.schema[name]
+
+        def rows(searcher) -> list[KeyTerm]:
+            reader = searcher.reader()
+            return [
+                KeyTerm(essay_id=essay.pk, term=term, weight=weight)
+                for essay in updated
+                for term, weight in key_terms_of(reader, field, name, index.prepare_text(essay))
+            ]
+
+        KeyTerm.objects.bulk_create(backend.searching(rows))
