@@ -104,9 +104,7 @@ def test_without_key_terms_the_search_backend_relates_essays(missiles):
     assert missiles["twin"] in related_to(missiles["essay"])
 
 
-def test_related_essays_take_a_bounded_number_of_queries(
-    missiles, django_assert_max_num_queries
-):
+def test_related_essays_take_a_bounded_number_of_queries(missiles, django_assert_max_num_queries):
     for essay in Essay.objects.all():
         for n in range(4):
             essay.authorships.create(author=make_author(), position=n)
