@@ -405,6 +405,13 @@ def phase_search(options: dict) -> dict:
     essays, mlt_essays = sample[:30], sample[30:]
     mlt = [timed(lambda e=e: list(SearchQuerySet().more_like_this(e)[:5]))[0] for e in mlt_essays]
     result["more_like_this"] = percentiles(mlt)
+    try:  # what the essay page shows: related essays by stored key terms
+        from search.related import related_to
+
+        related = [timed(lambda e=e: related_to(e))[0] for e in reversed(mlt_essays)]
+        result["related_essays"] = percentiles(related)
+    except ImportError as exc:
+        result["related_essays"] = f"absent: {exc}"
 
     result["essay_page"] = pages_pass(client, [e.get_absolute_url() for e in essays])
     from archive.models import Essay

@@ -166,6 +166,7 @@ def table(results: dict) -> str:
                 )
     lines += [
         _latency_row("more like this (top 5)", search.get("more_like_this")),
+        _latency_row("related essays (key terms)", search.get("related_essays")),
         "Reading pages (ms, server time; DB queries per page)",
     ]
     for label, key in (

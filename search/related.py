@@ -57,7 +57,11 @@ def related_to(essay: Essay, count: int = 5) -> list[Essay]:
         .order_by("-score", "essay")
         .values_list("essay", flat=True)[: count * 2]  # room for essays unpublished since
     )
-    return _published_in_order(list(ranked), count)
+    related = _published_in_order(list(ranked), count)
+    if len(related) < count:  # few essays share its key terms (a small archive): ask search
+        more = [e for e in _related_by_search(essay, count) if e not in related]
+        related += more[: count - len(related)]
+    return related
 
 
 def _related_by_search(essay: Essay, count: int) -> list[Essay]:

@@ -72,7 +72,7 @@ class BulkWriter:
             length = 0
             words = None
             if field.indexed:
-                if _fast(field) and isinstance(value, str):
+                if analyzed_fast(field) and isinstance(value, str):
                     words = WORD.findall(value)
                     fb, encode = field.format.field_boost, field.format.encode
                     items = [
@@ -175,7 +175,7 @@ class _Postings:
         return postings
 
 
-def _fast(field) -> bool:
+def analyzed_fast(field) -> bool:
     """Whether a field is indexed by our analyzer into Whoosh's Positions format exactly."""
     return isinstance(field.analyzer, ArchiveTokenizer) and type(field.format) is Positions
 

@@ -19,6 +19,9 @@ from collections.abc import Iterator
 from haystack.constants import DJANGO_ID
 from whoosh.reading import IndexReader
 
+from search.backends.analysis import WORD, positions_of
+from search.backends.bulk import analyzed_fast
+
 KEY_TERMS = 10  # kept per document
 MAX_DF = 0.02  # a word in more than 2% of the documents is not distinctive ...
 MIN_DF_CAP = 50  # ... but a small archive keeps words in up to 50 documents
@@ -70,14 +73,24 @@ def key_terms_of(
 ) -> list[tuple[str, float]]:
     """Return the key terms of one document whose indexed `text` is given, weighted against the
     index `reader` (which already holds the document): the same terms and weights as
-    `all_key_terms` gives it, because the text goes through the field's own indexing."""
+    `all_key_terms` gives it, because the text is analysed as indexing analyses it."""
     total, cap = _eligible_df(reader)
     weights = []
-    for btext, _freq, tf, _value in field.index(text):
-        term = field.from_bytes(btext)
+    for term, tf in indexed_weights(field, text).items():
         if len(term) > MAX_TERM_LENGTH:
             continue
         df = reader.doc_frequency(fieldname, term)
         if 2 <= df <= cap:
             weights.append((term_weight(tf, df, total), term))
     return [(term, w) for w, term in heapq.nlargest(top, weights)]
+
+
+def indexed_weights(field, text: str) -> dict[str, float]:
+    """Return {term: weight in its postings} for `text` indexed into `field` (the bulk build's
+    fast path where it applies: a fifth of the time of Whoosh's token pipeline)."""
+    if analyzed_fast(field):
+        boost = field.format.field_boost
+        return {
+            term: len(poses) * boost for term, poses in positions_of(WORD.findall(text)).items()
+        }
+    return {field.from_bytes(btext): weight for btext, _freq, weight, _v in field.index(text)}
