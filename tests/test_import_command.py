@@ -155,3 +155,36 @@ def test_real_command_exits_non_zero_and_imports_the_good_files(tmp_path):
     with sqlite3.connect(data_dir / "archive.sqlite3") as db:
         keys = sorted(key for (key,) in db.execute("SELECT import_key FROM archive_essay"))
     assert keys == ["004_eed9ee57534d1619", "good-1", "good-2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_updates_the_search_index_once_per_chunk(
+    tmp_path, search_index, monkeypatch
+):
+    from haystack import connections
+    from haystack.inputs import Raw
+    from haystack.query import SearchQuerySet
+
+    from archive.management.commands import import_essays
+    from search.models import PendingIndexChange
+
+    monkeypatch.setattr(import_essays, "COMMIT_EVERY", 5)
+    words = ["aardvark", "bison", "caribou", "dingo", "eland", "ferret", "gazelle", "hyena"]
+    words += ["ibex", "jackal", "kudu", "lemur"]
+    for n, word in enumerate(words):
+        (tmp_path / f"essay-{n:02}.txt").write_text(
+            f"On the {word}\n\nThe {word} roams.\n", "utf-8"
+        )
+    (tmp_path / "essay-03.txt").write_bytes(b"")  # a broken file amid a chunk
+    index = connections["default"].get_backend()
+    index.setup()
+    before = index.index.latest_generation()
+
+    with pytest.raises(CommandError, match="1 file"):
+        run(str(tmp_path))
+
+    assert Essay.objects.count() == 11
+    assert PendingIndexChange.objects.count() == 0
+    found = {r.title for r in SearchQuerySet().filter(content=Raw(" OR ".join(words)))[:20]}
+    assert found == {f"On the {word}" for word in words if word != "dingo"}
+    assert index.index.latest_generation() - before == 3  # 12 files in chunks of 5: 3 commits

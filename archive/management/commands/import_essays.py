@@ -6,11 +6,13 @@ from collections import Counter
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from tqdm import tqdm
 
 from archive.importing import ImportFailure, find_essay_files, import_path
 
 PROGRESS_FROM = 10  # files; fewer finish before a bar would help
+COMMIT_EVERY = 100  # files per transaction
 
 
 class Command(BaseCommand):
@@ -33,21 +35,34 @@ class Command(BaseCommand):
         counts: Counter[str] = Counter()
         show_bar = len(files) >= PROGRESS_FROM and self.stderr.isatty()
         progress = tqdm(
-            files, unit="file", disable=not show_bar, file=self.stderr._out, leave=False
+            total=len(files), unit="file", disable=not show_bar, file=self.stderr._out, leave=False
         )
-        for path in progress:
-            try:
-                outcome = import_path(path, dry_run=dry_run)
-            except ImportFailure as failure:
-                failures.append(failure)
-                with tqdm.external_write_mode(file=self.stderr._out):
-                    self.stderr.write(str(failure))
-                continue
-            counts[outcome.action] += 1
-            if dry_run or verbosity >= 2:
-                with tqdm.external_write_mode(file=self.stdout._out):
-                    self.stdout.write(str(outcome))
+        for start in range(0, len(files), COMMIT_EVERY):
+            # One commit per chunk, each file in a savepoint of its own (a broken file rolls back
+            # alone): what runs after a commit, such as updating the search index, runs once per
+            # chunk instead of once per file, and no lock is held for longer than a chunk.
+            with transaction.atomic():
+                for path in files[start : start + COMMIT_EVERY]:
+                    self._import(path, dry_run, verbosity, counts, failures)
+                    progress.update()
+        progress.close()
 
+        self._summarize(len(files), dry_run, counts, failures)
+
+    def _import(self, path: Path, dry_run: bool, verbosity: int, counts: Counter, failures: list):
+        try:
+            outcome = import_path(path, dry_run=dry_run)
+        except ImportFailure as failure:
+            failures.append(failure)
+            with tqdm.external_write_mode(file=self.stderr._out):
+                self.stderr.write(str(failure))
+            return
+        counts[outcome.action] += 1
+        if dry_run or verbosity >= 2:
+            with tqdm.external_write_mode(file=self.stdout._out):
+                self.stdout.write(str(outcome))
+
+    def _summarize(self, total: int, dry_run: bool, counts: Counter, failures: list) -> None:
         if dry_run:
             summary = (
                 f"Dry run, nothing written: would create {counts['created']}, "
@@ -56,7 +71,7 @@ class Command(BaseCommand):
             )
         else:
             summary = (
-                f"Imported {len(files)} file(s): {counts['created']} created, "
+                f"Imported {total} file(s): {counts['created']} created, "
                 f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
                 f"{len(failures)} failed."
             )
