@@ -4,19 +4,21 @@ Whoosh counts a facet by asking a categorizer for every matching document's key,
 and posting reads in Python: profiled at 10,000 essays it was half of every search (a common word
 matches most documents, times five facets). Segments never change once written, so each facet
 field's document → value(s) list is built once per segment from the field's terms, joined into one
-list per set of segments (the searcher's view), and a search counts its matching documents with
-`collections.Counter` over that list.
+list per set of segments (the searcher's view). There each document's value, or set of values, is
+a number: the index of its group of values, so a search counts small integers with
+`collections.Counter` and adds each group's count to its values (counting each value of each
+match, for the multi-valued authors and topics, made the five facets of the 78,000 matches of
+"security" at 100,000 essays take 41 ms, now 28 ms).
 """
 
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from itertools import chain
 from threading import Lock
 
-_SEGMENTS: OrderedDict[tuple[str, str], list] = OrderedDict()
-_VIEWS: OrderedDict[tuple, list] = OrderedDict()
-_SEGMENT_CACHE = 128
+_SEGMENTS: OrderedDict[tuple, list | tuple] = OrderedDict()
+_VIEWS: OrderedDict[tuple, tuple[list[int], list[tuple]]] = OrderedDict()
+_SEGMENT_CACHE = 256  # a value list and a group list per segment and field
 _VIEW_CACHE = 16
 _lock = Lock()
 
@@ -33,7 +35,7 @@ def _segment_id(reader) -> str | None:
     return segment.segment_id() if segment is not None else None
 
 
-def _segment_values(reader, fieldname: str, field, multi: bool) -> list:
+def segment_values(reader, fieldname: str, field, multi: bool) -> list:
     """Return [value or None] (single-valued) or [tuple of values] (multi) per document."""
     segment_id = _segment_id(reader)
     key = (segment_id, fieldname) if segment_id is not None else None
@@ -51,25 +53,49 @@ def _segment_values(reader, fieldname: str, field, multi: bool) -> list:
     return values
 
 
-def view_values(searcher, fieldname: str, field, multi: bool) -> list:
-    """Return the value list of `fieldname` over all of `searcher`'s documents (global numbers)."""
+def segment_groups(reader, fieldname: str, field, multi: bool) -> tuple[list[int], list[tuple]]:
+    """Return (group number per document, the groups) of a segment; a group is the tuple of a
+    document's values (empty: none)."""
+    segment_id = _segment_id(reader)
+    key = (segment_id, fieldname, "groups")
+    if segment_id is not None and key in _SEGMENTS:
+        return _SEGMENTS[key]
+    numbers: dict[tuple, int] = {}
+    groups = [
+        numbers.setdefault(v if multi else (() if v is None else (v,)), len(numbers))
+        for v in segment_values(reader, fieldname, field, multi)
+    ]
+    found = (groups, list(numbers))
+    if segment_id is not None:
+        _remember(_SEGMENTS, key, found, _SEGMENT_CACHE)
+    return found
+
+
+def view_groups(searcher, fieldname: str, field, multi: bool) -> tuple[list[int], list[tuple]]:
+    """Return (group number per document, the groups) of `fieldname` over all of `searcher`'s
+    documents (global numbers): the segments' groups, renumbered (a commit adds a segment: the
+    others' groups are reused)."""
     leaves = searcher.leaf_searchers()
     key = (tuple(_segment_id(s.reader()) for s, _ in leaves), fieldname)
-    if None in key[0]:
-        return [v for s, _ in leaves for v in _segment_values(s.reader(), fieldname, field, multi)]
-    if key in _VIEWS:
+    if None not in key[0] and key in _VIEWS:
         return _VIEWS[key]
-    values: list = []
+    numbers: dict[tuple, int] = {}
+    groups: list[int] = []
     for subsearcher, _offset in leaves:
-        values.extend(_segment_values(subsearcher.reader(), fieldname, field, multi))
-    _remember(_VIEWS, key, values, _VIEW_CACHE)
-    return values
+        local, values = segment_groups(subsearcher.reader(), fieldname, field, multi)
+        renumber = [numbers.setdefault(group, len(numbers)) for group in values]
+        groups += map(renumber.__getitem__, local)
+    found = (groups, list(numbers))
+    if None not in key[0]:
+        _remember(_VIEWS, key, found, _VIEW_CACHE)
+    return found
 
 
 def count(searcher, fieldname: str, field, multi: bool, docs) -> dict:
     """Return {value: number of `docs` having it} (documents without a value are not counted)."""
-    values = view_values(searcher, fieldname, field, multi)
-    picked = map(values.__getitem__, docs)
-    counts = Counter(chain.from_iterable(picked) if multi else picked)
-    counts.pop(None, None)
+    groups, values = view_groups(searcher, fieldname, field, multi)
+    counts: Counter = Counter()
+    for group, n in Counter(map(groups.__getitem__, docs)).items():
+        for value in values[group]:
+            counts[value] += n
     return counts
