@@ -88,10 +88,13 @@ class SearchForm(forms.Form):
         for name, values in self.filters().items():
             for value in values:  # filters combine: every chosen value must hold
                 sqs = sqs.narrow(f'{name}_exact:"{value}"')
-        if self.cleaned_data.get("year_from"):
-            sqs = sqs.filter(year__gte=self.cleaned_data["year_from"])
-        if self.cleaned_data.get("year_to"):
-            sqs = sqs.filter(year__lte=self.cleaned_data["year_to"])
+        # The year range narrows like the facet filters: it selects, it doesn't score (in the
+        # query it only added 1 per bound to every score, and scoring through its many range
+        # terms was most of a year-filtered search). The backend's builder writes its syntax.
+        for bound, value in (("gte", "year_from"), ("lte", "year_to")):
+            if self.cleaned_data.get(value):
+                range_ = sqs.query.build_query_fragment("year", bound, self.cleaned_data[value])
+                sqs = sqs.narrow(range_)
         for name in FACETS:
             sqs = sqs.facet(name)
         sort = self.cleaned_data.get("sort") or ("relevance" if reading else "newest")

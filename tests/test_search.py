@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from haystack import connections
+from haystack.constants import DJANGO_ID
+from whoosh import collectors, sorting
+from whoosh import query as wq
 
 from archive.importing import import_path
 from archive.models import Essay
+from search.backends.postings import find
 from search.indexing import rebuild
 from tests.factories import make_author, make_essay, make_source, make_topic
 
@@ -343,9 +348,211 @@ def test_related_essays_on_the_essay_page(client, search_index):
 def test_essay_page_survives_a_broken_index(client, corpus, search_index):
     import shutil
 
-    from haystack import connections
-
     shutil.rmtree(search_index)
     search_index.write_text("not a directory")
     connections.reload("default")
     assert client.get(corpus["mad"].get_absolute_url()).status_code == 200
+
+
+# Exact answers from the posting lists ------------------------------------------------------------
+#
+# The backend finds matches a posting list at a time (search/backends/postings.py). Its answer
+# must be Whoosh's own with every match scored: the same page in the same order with the same
+# scores, the same count, the same facet counts; over several segments with deleted documents.
+
+VOCABULARY = (
+    "treaty summit dialogue sanctions energy arctic nuclear deterrence security police policy "
+    "politics poll pole polar cooperation regional economic trade inspection verification"
+).split()
+PHRASES = ["arms control", "missile defense", "mutually assured destruction", "New START"]
+
+
+def generated_paragraph(rng, length: int) -> str:
+    words = [rng.choice(VOCABULARY) for _ in range(length)]
+    for _ in range(rng.randrange(3)):
+        words.insert(rng.randrange(len(words) + 1), rng.choice(PHRASES))
+    return " ".join(words).capitalize() + "."
+
+
+@pytest.fixture
+def varied(search_index, django_capture_on_commit_callbacks):
+    """140 essays of mixed words and phrases (some identical, so scores tie), with authors,
+    sources, topics, languages and years; indexed in several segments with deletions."""
+    import random
+
+    rng = random.Random(7)
+    authors = [make_author(f"Writer Number{i}") for i in range(6)]
+    sources = [make_source(f"Outlet {i}") for i in range(3)]
+    topics = [make_topic(f"Theme {i}") for i in range(4)]
+    twin_text = [generated_paragraph(rng, 30), generated_paragraph(rng, 20)]
+
+    def essay(i: int) -> Essay:
+        text = twin_text if i % 9 == 0 else [generated_paragraph(rng, rng.randrange(8, 90))]
+        return make_essay(
+            f"{rng.choice(VOCABULARY).title()} and {rng.choice(PHRASES)} {i}",
+            paragraphs=text,
+            authors=rng.sample(authors, rng.randrange(1, 3)),
+            topics=rng.sample(topics, rng.randrange(0, 3)),
+            source=rng.choice(sources),
+            language="ru" if i % 7 == 0 else "en",
+            published_on=datetime.date(2005 + i % 9, 1 + i % 12, 1),
+        )
+
+    made = [essay(i) for i in range(120)]
+    rebuild()
+    for i in range(120, 140):  # a segment of their own, written as curators' saves are
+        with django_capture_on_commit_callbacks(execute=True):
+            made.append(essay(i))
+    with django_capture_on_commit_callbacks(execute=True):
+        made[3].status = Essay.Status.DRAFT  # deleted from the first segment
+        made[3].save()
+        made[10].title = "Retitled treaty essay"  # deleted there, added to a new segment
+        made[10].save()
+    return made
+
+
+def backend():
+    return connections["default"].get_backend()
+
+
+def parsed_query(query: str, searcher) -> wq.Query:
+    return wq.Every() if query == "*" else backend().parse(query, searcher)
+
+
+def whoosh_answer(query: str, *, narrow=(), sort_by=None, start=0, end=10, facets=()):
+    """Whoosh's own answer, every match scored: (page as [(pk, score)], count, facet counts)."""
+
+    def run(searcher):
+        parsed, allow = parsed_query(query, searcher), backend()._filter(narrow, searcher)
+        if sort_by:
+            fields, reverse = [sort_by.lstrip("-")], sort_by.startswith("-")
+            top = collectors.SortingCollector(fields, limit=None, reverse=reverse)
+        else:
+            top = collectors.UnlimitedCollector()
+        collector = collectors.FilterCollector(top, allow=allow) if allow is not None else top
+        searcher.search_with_collector(parsed, collector)
+        results = collector.results()
+        page = [
+            (results[i].fields()[DJANGO_ID], results[i].score)
+            for i in range(start, min(end, results.scored_length()))
+        ]
+        grouped = searcher.search(
+            parsed,
+            filter=allow,
+            limit=None,
+            groupedby={
+                name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED)
+                for name in facets
+            },
+        )
+        counts = {
+            name: {value: len(docs) for value, docs in grouped.groups(name).items() if value}
+            for name in facets
+        }
+        return page, len(top.docset), counts
+
+    return backend().searching(run)
+
+
+def backend_answer(query: str, *, narrow=(), sort_by=None, start=0, end=10, facets=()):
+    found = backend().search(
+        query,
+        sort_by=[sort_by] if sort_by else None,
+        start_offset=start,
+        end_offset=end,
+        narrow_queries=set(narrow),
+        facets={name: {} for name in facets},
+    )
+    page = [(r.pk, r.score) for r in found["results"]]
+    counts = {
+        name: {value: n for value, n in pairs if value is not None}
+        for name, pairs in found["facets"].get("fields", {}).items()
+    }
+    return page, found["hits"], counts
+
+
+def answered_from_postings(query: str, narrow=()) -> bool:
+    def run(searcher):
+        allow = backend()._filter(narrow, searcher)
+        return find(searcher, parsed_query(query, searcher), limit=10, allow=allow)
+
+    return backend().searching(run) is not None
+
+
+FACETS = ("author_exact", "source_exact", "topic_exact", "language_exact", "year_exact")
+MULTI_VALUED = ("author_exact", "topic_exact")
+
+
+@pytest.mark.parametrize(
+    "query, narrow, sort_by, start",
+    [
+        ("treaty", (), None, 0),
+        ("treaty", (), None, 10),  # the second page
+        ("arms control", (), None, 0),
+        ('"arms control"', (), None, 0),
+        ('"mutually assured destruction"', (), None, 0),
+        ('"new start" OR arctic', (), None, 0),
+        ("pol*", (), None, 0),  # a prefix: a sum of several terms, checked by Whoosh's matchers
+        ("nuclear pol*", (), None, 0),
+        ("treaty summit dialogue", (), None, 0),
+        ("treaty OR summit OR sanctions", (), None, 0),
+        ("nuclear NOT deterrence", (), None, 0),
+        ("NOT nuclear", (), None, 0),
+        ("(arctic OR energy) AND sanctions", (), None, 0),
+        ("title:treaty", (), None, 0),
+        ('title:"arms control" OR sanctions', (), None, 0),
+        ('author_names:"Writer Number2"', (), None, 0),  # every match scores alike: ties
+        ("security", ('topic_exact:"theme-1"', 'language_exact:"en"'), None, 0),
+        ("security", ("year:[2007 TO 2010]",), None, 0),
+        ("security", ("year:[2011 TO]",), None, 0),
+        ("security", (), "-date", 0),
+        ("security", (), "date", 10),
+        ("*", ('source_exact:"outlet-1"',), "-date", 0),
+        ("*", (), None, 0),
+    ],
+)
+def test_answers_are_whoosh_scoring_every_match(varied, query, narrow, sort_by, start):
+    segments, deletions = backend().searching(
+        lambda s: (len(s.leaf_searchers()), s.reader().has_deletions())
+    )
+    assert segments > 1 and deletions  # the fixture's premise
+    args = {"narrow": narrow, "sort_by": sort_by, "start": start, "end": start + 10}
+    page, count, counts = backend_answer(query, **args, facets=FACETS)
+    assert (page, count) == whoosh_answer(query, **args)[:2]
+    assert counts == whoosh_answer(query, **args, facets=FACETS)[2]
+    assert count > 0 and answered_from_postings(query, narrow)
+
+
+def test_a_minus_word_leaves_out_every_essay_with_it(client, search_index):
+    # Whoosh 2.7's AndNot kept a segment's first match of the positive part when the excluded
+    # word's first posting came before it: here "Both", once the first of its segment.
+    make_essay("Only beta", paragraphs=["Beta."])
+    make_essay("Both", paragraphs=["Alpha beta."])
+    alone = make_essay("Only alpha", paragraphs=["Alpha."])
+    rebuild()
+    response = search(client, q="alpha -beta")
+    assert titles(response) == [alone.title] and response.context["total"] == 1
+    assert search(client, q="alpha ANDNOT beta").context["total"] == 1
+
+
+def test_the_year_filter_selects_without_scoring(client, search_index):
+    for year in range(2008, 2016):
+        make_essay(f"Treaty talks {year}", published_on=datetime.date(year, 3, 1))
+        make_essay(f"Summit {year}", published_on=datetime.date(year, 5, 1))
+    rebuild()
+    everything = {r.pk: r.score for r in search(client, q="treaty").context["results"]}
+    for params, years in [
+        ({"year_from": 2010, "year_to": 2012}, {2010, 2011, 2012}),
+        ({"year_from": 2014}, {2014, 2015}),
+        ({"year_to": 2009}, {2008, 2009}),
+    ]:
+        results = search(client, q="treaty", **params).context["results"]
+        assert {int(r.title.split()[-1]) for r in results} == years
+        assert all(r.score == everything[r.pk] for r in results)  # the filter adds no score
+
+
+def test_queries_not_modelled_are_searched_with_every_match_scored(varied):
+    query = "treaty ANDMAYBE summit"  # Whoosh's AndMaybe: not modelled by the posting lists
+    assert not answered_from_postings(query)
+    assert backend_answer(query) == whoosh_answer(query)
+    assert backend_answer(query)[1] > 10

@@ -12,8 +12,11 @@ What it changes, and why (figures from issue 7):
 * non-compound segments (a fresh reader maps files instead of copying them into memory);
 * the user's query parsed with Whoosh's full parser (phrases, AND/OR/NOT, -term, prefix*, fields)
   with prefix expansion bounded to the most frequent terms;
-* filters (Haystack's narrow queries) applied as an unscored Whoosh filter, facets counted in the
-  same search, the count taken from the same pass;
+* the matches, the exact count, the facets' documents and the page found a posting list at a
+  time (search/backends/postings.py), with Whoosh's own scores and order; queries it does not
+  model are searched by Whoosh's collectors, every match scored;
+* filters (Haystack's narrow queries, the year range) applied unscored, facets counted from the
+  same matches;
 * highlighting only for the shown hits, from stored text, marking every word form;
 * writers serialized by Whoosh's lock with a bounded wait; deletes and updates of a batch share one
   writer and one searcher; the bulk build writes new segments aside and swaps them in atomically.
@@ -53,6 +56,7 @@ from search.backends.bulk import BulkWriter
 from search.backends.facets import count as facet_count
 from search.backends.highlighting import snippet_for
 from search.backends.pinned import GenerationMoved, open_reader
+from search.backends.postings import find as find_exact
 from search.backends.spelling import suggest_query
 
 log = logging.getLogger(__name__)
@@ -68,7 +72,8 @@ LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))  # seconds to
 
 
 class _StoredHit:
-    """A hit kept in a cache: its score and stored fields (what `_results` reads)."""
+    """A hit as `_results` reads it: its score and stored fields (kept in a cache, or read for
+    a page found from the posting lists)."""
 
     __slots__ = ("score", "_fields")
 
@@ -81,22 +86,25 @@ class _StoredHit:
 
 class MatchingTopCollector(collectors.TopCollector):
     """The top N by score that also lists every matching document (global numbers, ascending),
-    so the exact count and the facets come from the same pass as the page."""
+    so the exact count and the facets come from the same pass as the page.
+
+    Every match is scored: no block skipping and no matcher replacement by minimum score (both
+    lose matches: Whoosh's block quality is not a true bound, and a union replaced by minimum
+    score leaves out of the count the documents that cannot reach the top)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False, replace=0)
 
     def prepare(self, top_searcher, q, context) -> None:
         super().prepare(top_searcher, q, context)
         self.matched: list[int] = []
 
     def _use_block_quality(self) -> bool:
-        return False  # every match must be seen
+        return False
 
     def _collect(self, global_docnum: int, score: float):
         self.matched.append(global_docnum)
         return super()._collect(global_docnum, score)
-
-
-def _has_phrase(q: wq.Query) -> bool:
-    return isinstance(q, wq.Phrase) or any(_has_phrase(child) for child in q.children())
 
 
 class _View:
@@ -507,32 +515,22 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         end_offset = end_offset if end_offset is not None else start_offset + 10
         end_offset = max(end_offset, start_offset + 1)
         narrow = self._filter(narrow_queries, searcher)
-        if sort_by:
-            top = collectors.SortingCollector(
-                [s.lstrip("-") for s in sort_by],
-                limit=end_offset,
-                reverse=sort_by[0].startswith("-"),
+        sort_fields = [s.lstrip("-") for s in sort_by] if sort_by else None
+        reverse = bool(sort_by) and sort_by[0].startswith("-")
+        found = find_exact(
+            searcher, parsed, limit=end_offset, allow=narrow, sortedby=sort_fields, reverse=reverse
+        )
+        if found is not None:
+            docs = found.docs
+            page = [
+                _StoredHit(score, searcher.stored_fields(docnum))
+                for score, docnum in found.top[start_offset:end_offset]
+            ]
+        else:
+            docs, page = self._collect(
+                searcher, parsed, narrow, sort_fields, reverse, start_offset, end_offset
             )
-        elif _has_phrase(parsed):
-            # Phrases are the slowest matches (positions of every candidate): one pass that
-            # scores every match and lists them all.
-            top = MatchingTopCollector(limit=end_offset)
-        else:
-            # The page from a pass that skips blocks which cannot reach the top (a common word
-            # scores a few blocks, not every document), then an unscored pass over the postings
-            # for the exact count and the facets.
-            top = collectors.TopCollector(limit=end_offset, usequality=True)
-        collector = collectors.FilterCollector(top, allow=narrow) if narrow is not None else top
-        searcher.search_with_collector(parsed, collector)
-        results = collector.results()
-        if isinstance(top, MatchingTopCollector):
-            docs = top.matched
-        elif isinstance(top, collectors.SortingCollector):
-            docs = sorted(top.docset)
-        else:
-            docs = sorted(collector.all_ids())
         hits = len(docs)
-        page = [results[i] for i in range(start_offset, min(end_offset, results.scored_length()))]
         out = {
             "results": self._results(page, parsed if highlight else None, result_class),
             "hits": hits,
@@ -544,6 +542,22 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
                 searcher, self.content_field_name, spelling_query or query_string
             )
         return out
+
+    def _collect(
+        self, searcher, parsed, narrow, sort_fields, reverse, start_offset, end_offset
+    ) -> tuple[list[int], list]:
+        """Search with Whoosh's collectors (queries search/backends/postings.py does not model):
+        return (every match, ascending; the page's hits)."""
+        if sort_fields:
+            top = collectors.SortingCollector(sort_fields, limit=end_offset, reverse=reverse)
+        else:
+            top = MatchingTopCollector(limit=end_offset)
+        collector = collectors.FilterCollector(top, allow=narrow) if narrow is not None else top
+        searcher.search_with_collector(parsed, collector)
+        results = collector.results()
+        docs = top.matched if isinstance(top, MatchingTopCollector) else sorted(top.docset)
+        end = min(end_offset, results.scored_length())
+        return docs, [results[i] for i in range(start_offset, end)]
 
     def _results(self, hits, parsed, result_class) -> list[SearchResult]:
         result_class = result_class or SearchResult
