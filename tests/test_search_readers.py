@@ -105,3 +105,21 @@ def test_searchers_hold_their_files_open_only_while_needed(search_index, commit)
             make_essay(f"Bilby {i}")
         assert found("bilby")
     assert len(os.listdir("/proc/self/fd")) <= open_before + 40  # one generation's files, not 15
+
+
+def test_a_new_generation_reuses_the_field_lengths_of_unchanged_segments(search_index, commit):
+    with commit():
+        first = make_essay("Glaciers", paragraphs=["Glaciers retreat."])
+    search = backend()
+    search.searching(lambda s: None)
+    loaded = dict(search._lengths)
+    assert loaded  # the text field's lengths of the first segment
+    with commit():
+        make_essay("Moraines", paragraphs=["Moraines remain where glaciers were."])
+    assert {r.pk for r in SearchQuerySet().filter(content=Raw("glaciers"))} == {
+        str(first.pk),
+        str(Essay.objects.get(title="Moraines").pk),
+    }
+    kept = {key: value for key, value in search._lengths.items() if key in loaded}
+    assert kept and all(value is loaded[key] for key, value in kept.items())
+    assert len(search._lengths) > len(kept)  # the new segment's were loaded
