@@ -78,13 +78,14 @@ def _published_in_order(ids: list[int], count: int) -> list[Essay]:
 
 def rebuild_key_terms() -> int:
     """Replace every essay's key terms with those of the whole index; return how many essays
-    have some. Does nothing (returns 0) with a backend that has no key terms.
+    have some. With a backend that has no key terms, remove them all (and return 0).
 
     Written a chunk of essays per transaction, so curators' saves never wait behind the whole
     table (a minute at 100,000 essays on SQLite, whose writers queue).
     """
     backend = _key_term_backend()
-    if backend is None:
+    if backend is None:  # e.g. moved to Elasticsearch: the old index's key terms are no guide
+        KeyTerm.objects.all().delete()
         return 0
     field = backend.content_field_name
 
