@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
-from archive.models import Author, Essay, Source, Topic
+from archive.models import Author, CatalogueEntry, Essay, Source, Topic
 
 FEED_LENGTH = 30
 # Characters XML 1.0 cannot carry at all, not even escaped: a title pasted with one would make
@@ -155,58 +155,43 @@ class LatestEssaysFeed(EssayFeed):
         return Essay.objects.order_by("-created", "-id")
 
 
-class AuthorFeed(EssayFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Author:
-        return get_object_or_404(Author, slug=slug)
+class CatalogueFeed(EssayFeed):
+    """The newest essays of one author, source or topic, found by its slug."""
 
-    def title(self, author: Author) -> str:
-        return f"{settings.SITE_NAME}: essays by {author.name}"
+    model: type[CatalogueEntry]
+    preposition: str  # "essays by an author", "from a source", "on a topic"
 
-    def description(self, author: Author) -> str:
-        return f"The newest essays by {author.name} in the archive."
+    def get_object(self, request: HttpRequest, slug: str) -> CatalogueEntry:
+        return get_object_or_404(self.model, slug=slug)
+
+    def title(self, entry: CatalogueEntry) -> str:
+        return f"{settings.SITE_NAME}: essays {self.preposition} {entry.name}"
+
+    def description(self, entry: CatalogueEntry) -> str:
+        return f"The newest essays {self.preposition} {entry.name} in the archive."
 
     subtitle = description
 
-    def link(self, author: Author) -> str:
-        return author.get_absolute_url()
+    def link(self, entry: CatalogueEntry) -> str:
+        return entry.get_absolute_url()
+
+
+class AuthorFeed(CatalogueFeed):
+    model, preposition = Author, "by"
 
     def essays(self, author: Author) -> QuerySet:
         return Essay.objects.by_author(author).newest_first()
 
 
-class SourceFeed(EssayFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Source:
-        return get_object_or_404(Source, slug=slug)
-
-    def title(self, source: Source) -> str:
-        return f"{settings.SITE_NAME}: essays from {source.name}"
-
-    def description(self, source: Source) -> str:
-        return f"The newest essays from {source.name} in the archive."
-
-    subtitle = description
-
-    def link(self, source: Source) -> str:
-        return source.get_absolute_url()
+class SourceFeed(CatalogueFeed):
+    model, preposition = Source, "from"
 
     def essays(self, source: Source) -> QuerySet:
         return Essay.objects.filter(source=source).newest_first()
 
 
-class TopicFeed(EssayFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Topic:
-        return get_object_or_404(Topic, slug=slug)
-
-    def title(self, topic: Topic) -> str:
-        return f"{settings.SITE_NAME}: essays on {topic.name}"
-
-    def description(self, topic: Topic) -> str:
-        return f"The newest essays on {topic.name} in the archive."
-
-    subtitle = description
-
-    def link(self, topic: Topic) -> str:
-        return topic.get_absolute_url()
+class TopicFeed(CatalogueFeed):
+    model, preposition = Topic, "on"
 
     def essays(self, topic: Topic) -> QuerySet:
         return Essay.objects.with_topic(topic).newest_first()
