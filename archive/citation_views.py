@@ -67,7 +67,7 @@ def list_export(request: HttpRequest, fmt: str) -> HttpResponse:
         return HttpResponseBadRequest(f"At most {MAX_EXPORT_IDS} essays per export.")
     # An id past the database's 64-bit range names no essay (and must not reach the query).
     ids = [pk for pk in dict.fromkeys(int(part) for part in raw_ids) if pk < 2**63]
-    found = Essay.objects.published().for_listing().in_bulk(ids)
+    found = Essay.objects.for_listing().published_by_ids(ids)
     essays = [found[pk] for pk in ids if pk in found]
     if not essays:
         raise Http404("None of these essays is published here.")
