@@ -321,11 +321,6 @@ def _renderer_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def republication_html(csl: dict) -> str:
-    """Return the original-publication sentence (escaped HTML), or ""."""
-    return escape(csl.get("note", ""))
-
-
 # --- The original publication, added to each bibliography entry ------------------------
 # A post-step, because no style renders it (see `_NOT_FOR_CITEPROC`). One sentence in every
 # style, with the publication's name in italics as each style sets a periodical or site
