@@ -43,10 +43,6 @@ THIRD_PARTY_APPS = [
     "csp",
     "axes",
 ]
-LOCAL_APPS = [
-    "archive",
-    "search",
-]
 # `search` goes before `haystack` so its rebuild_index (build aside, then swap) wins.
 INSTALLED_APPS = DJANGO_APPS + ["search"] + THIRD_PARTY_APPS + ["archive"]
 
