@@ -21,7 +21,15 @@ from archive.importing import (
     ImportOutcome,
     import_upload,
 )
-from archive.models import Author, Authorship, Essay, Republication, Source, Topic
+from archive.models import (
+    Author,
+    Authorship,
+    CatalogueEntry,
+    Essay,
+    Republication,
+    Source,
+    Topic,
+)
 
 # Django 6 switches bare URLs typed in forms to https://; say so now (and silence its warning).
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -239,8 +247,22 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     )
 
 
+class EssayCountAdmin(admin.ModelAdmin):
+    """An author, source or topic list with a sortable count of its essays."""
+
+    # What Count() follows to the row's essays; an author's go through authorships, one per essay.
+    essays_relation = "essays"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(essay_count=Count(self.essays_relation))
+
+    @admin.display(description="Essays", ordering="essay_count")
+    def essay_count(self, entry: CatalogueEntry) -> int:
+        return entry.essay_count
+
+
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(EssayCountAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["name", "sort_name", "affiliation", "essay_count"]
     # Explicit: Meta.ordering is not applied to the GROUP BY query the essay count makes.
@@ -248,17 +270,11 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ["name", "sort_name", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "updated"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(essay_count=Count("authorships"))
-
-    @admin.display(description="Essays", ordering="essay_count")
-    def essay_count(self, author: Author) -> int:
-        return author.essay_count
+    essays_relation = "authorships"
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(EssayCountAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["name", "url", "essay_count"]
     ordering = ["name"]
@@ -267,24 +283,10 @@ class SourceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "updated"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(essay_count=Count("essays"))
-
-    @admin.display(description="Essays", ordering="essay_count")
-    def essay_count(self, source: Source) -> int:
-        return source.essay_count
-
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(EssayCountAdmin):
     list_display = ["name", "essay_count"]
     ordering = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(essay_count=Count("essays"))
-
-    @admin.display(description="Essays", ordering="essay_count")
-    def essay_count(self, topic: Topic) -> int:
-        return topic.essay_count
