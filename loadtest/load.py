@@ -25,6 +25,7 @@ import urllib.parse
 from collections import defaultdict
 from pathlib import Path
 
+from bench.phases import load_queries
 from bench.run import environment as bench_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,12 +124,9 @@ def targets(env: dict[str, str]) -> dict[str, list[str]]:
         " + [t.get_absolute_url() for t in Topic.objects.order_by('?')[:20]]}))"
     )
     found = json.loads(manage(env, "shell", "-c", script).stdout.strip().splitlines()[-1])
-    queries = []
-    for line in (ROOT / "bench" / "queries.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            q = line.split("|")[1].strip()
-            queries.append("/search/?" + urllib.parse.urlencode({"q": q}))
-    found["search"] = queries
+    found["search"] = [
+        "/search/?" + urllib.parse.urlencode({"q": query["q"]}) for query in load_queries()
+    ]
     return found
 
 
