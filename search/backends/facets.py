@@ -30,15 +30,16 @@ def _remember(cache: OrderedDict, key, value, size: int) -> None:
             cache.popitem(last=False)
 
 
-def _segment_id(reader) -> str | None:
+def segment_id(reader) -> str | None:
+    """Return a segment reader's segment id (None for a reader without one: nothing is cached)."""
     segment = getattr(reader, "_segment", None)
     return segment.segment_id() if segment is not None else None
 
 
 def segment_values(reader, fieldname: str, field, multi: bool) -> list:
     """Return [value or None] (single-valued) or [tuple of values] (multi) per document."""
-    segment_id = _segment_id(reader)
-    key = (segment_id, fieldname) if segment_id is not None else None
+    segment = segment_id(reader)
+    key = (segment, fieldname) if segment is not None else None
     if key is not None and key in _SEGMENTS:
         return _SEGMENTS[key]
     doc_count = reader.doc_count_all()
@@ -56,9 +57,9 @@ def segment_values(reader, fieldname: str, field, multi: bool) -> list:
 def segment_groups(reader, fieldname: str, field, multi: bool) -> tuple[list[int], list[tuple]]:
     """Return (group number per document, the groups) of a segment; a group is the tuple of a
     document's values (empty: none)."""
-    segment_id = _segment_id(reader)
-    key = (segment_id, fieldname, "groups")
-    if segment_id is not None and key in _SEGMENTS:
+    segment = segment_id(reader)
+    key = (segment, fieldname, "groups")
+    if segment is not None and key in _SEGMENTS:
         return _SEGMENTS[key]
     numbers: dict[tuple, int] = {}
     groups = [
@@ -66,7 +67,7 @@ def segment_groups(reader, fieldname: str, field, multi: bool) -> tuple[list[int
         for v in segment_values(reader, fieldname, field, multi)
     ]
     found = (groups, list(numbers))
-    if segment_id is not None:
+    if segment is not None:
         _remember(_SEGMENTS, key, found, _SEGMENT_CACHE)
     return found
 
@@ -76,7 +77,7 @@ def view_groups(searcher, fieldname: str, field, multi: bool) -> tuple[list[int]
     documents (global numbers): the segments' groups, renumbered (a commit adds a segment: the
     others' groups are reused)."""
     leaves = searcher.leaf_searchers()
-    key = (tuple(_segment_id(s.reader()) for s, _ in leaves), fieldname)
+    key = (tuple(segment_id(s.reader()) for s, _ in leaves), fieldname)
     if None not in key[0] and key in _VIEWS:
         return _VIEWS[key]
     numbers: dict[tuple, int] = {}

@@ -49,7 +49,7 @@ from whoosh.matching import ReadTooFar
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search.backends.facets import segment_values
+from search.backends.facets import segment_id, segment_values
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ def _column_keys(categorizer, reader) -> list | None:
             values.byteswap()
         return values.tolist() + [column._default] * (column._doccount - column._count)
 
-    return _COLUMNS.get((_segment_key(reader), categorizer._fieldname), compute)
+    return _COLUMNS.get((segment_id(reader), categorizer._fieldname), compute)
 
 
 # -- one segment ----------------------------------------------------------------------------------
@@ -376,7 +376,7 @@ class _Segment:
             table = [k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)]
             return [table[n] for n in lengths]
 
-        return _NORMS.get((_segment_key(self.reader), fieldname, k1, b, avgfl), compute)
+        return _NORMS.get((segment_id(self.reader), fieldname, k1, b, avgfl), compute)
 
     # -- query parts ----------------------------------------------------------------------------
 
@@ -432,7 +432,7 @@ class _Segment:
                     by_value.setdefault(v, []).append(d)
             return by_value
 
-        by_value = _BY_VALUE.get((_segment_key(self.reader), q.fieldname), compute)
+        by_value = _BY_VALUE.get((segment_id(self.reader), q.fieldname), compute)
         return set().union(
             *(
                 docs
@@ -531,11 +531,6 @@ def _lengths(reader, fieldname: str):
     if loaded is None:
         loaded = perdoc.column_reader(column, LENGTHS_COLUMN)
     return loaded
-
-
-def _segment_key(reader) -> str | None:
-    segment = getattr(reader, "_segment", None)
-    return segment.segment_id() if segment is not None else None
 
 
 def _intersection(sets: list[set[int]]) -> set[int]:

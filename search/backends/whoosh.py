@@ -54,6 +54,7 @@ from whoosh.util.filelock import try_for
 from search.backends.analysis import WORD, archive_analyzer, terms_for
 from search.backends.bulk import BulkWriter
 from search.backends.facets import count as facet_count
+from search.backends.facets import segment_id
 from search.backends.highlighting import snippet_for
 from search.backends.pinned import GenerationMoved, open_reader
 from search.backends.postings import find as find_exact
@@ -282,10 +283,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
         def token(searcher: Searcher) -> tuple:
             reader = searcher.ixreader
-            segments = tuple(
-                getattr(leaf, "_segment", None) and leaf._segment.segment_id()
-                for leaf, _ in reader.leaf_readers()
-            )
+            segments = tuple(segment_id(leaf) for leaf, _ in reader.leaf_readers())
             return (self.path, reader.generation(), segments)
 
         return self.searching(token)
