@@ -238,14 +238,13 @@ def phase_fts5(options: dict) -> dict:
     db = sqlite3.connect(path)
     queries = load_queries()
     passes: list[list[float]] = []
-    hits = []
     for _ in range(3):
         samples = []
         for query in queries:
-            ms, rows = timed(lambda query=query: fts5.search(db, query["q"], query["filters"]))
+            ms, _ = timed(lambda query=query: fts5.search(db, query["q"], query["filters"]))
             samples.append(ms)
-        hits = [len(rows) for rows in [fts5.search(db, q["q"], q["filters"]) for q in queries]]
         passes.append(samples)
+    hits = [len(fts5.search(db, q["q"], q["filters"])) for q in queries]
     return {
         "rows": count,
         "build_seconds": round(build_s, 2),
