@@ -12,7 +12,7 @@ from haystack import connections
 
 from search.facets import active_chips, build_facets
 from search.forms import SearchForm
-from search.querylang import read_query, user_part
+from search.querylang import Reading, read_query, user_part
 
 PER_PAGE = 10
 CACHE_SIZE = 512  # result pages kept per process
@@ -27,7 +27,7 @@ def index_generation() -> object | None:
     return generation() if generation is not None else None
 
 
-def cached_search(form: SearchForm, reading, page_number: int) -> dict:
+def cached_search(form: SearchForm, reading: Reading, page_number: int) -> dict:
     """Return one page of results with its count, facet counts and spelling suggestion.
 
     Cached per process, keyed by the normalised query, the filters, sort and page, and the
@@ -35,12 +35,10 @@ def cached_search(form: SearchForm, reading, page_number: int) -> dict:
     staler than the index (a page back, a facet toggled back, a shared link: no search).
     """
     generation = index_generation()
-    key = (
-        reading.query,
-        tuple(sorted((k, str(v)) for k, v in form.cleaned_data.items())),
-        page_number,
-        generation,
-    )
+    # The typed query and page are in the key as read (`reading`, `page_number`), so that
+    # queries written differently but read alike share a page.
+    options = sorted((k, str(v)) for k, v in form.cleaned_data.items() if k not in ("q", "page"))
+    key = (reading.query, tuple(options), page_number, generation)
     if generation is not None:
         with _cache_lock:
             if key in _cache:
