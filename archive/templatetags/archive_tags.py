@@ -1,11 +1,10 @@
-"""Template helpers for the browse pages: paragraph links and URLs that may not exist yet."""
+"""Template helpers for the browse pages: links to an essay's numbered paragraphs."""
 
 from __future__ import annotations
 
 import re
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -30,12 +29,3 @@ def paragraph_links(body: str) -> SafeString:
         return f"{match.group(0)}{anchor}"
 
     return mark_safe(_NUMBERED_PARAGRAPH.sub(link, body))  # noqa: S308 - body is sanitized on save
-
-
-@register.simple_tag
-def optional_url(name: str, *args, **kwargs) -> str:
-    """Return the URL for `name`, or "" while no URL of that name is installed."""
-    try:
-        return reverse(name, args=args, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
