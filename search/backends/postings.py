@@ -42,7 +42,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring, sorting
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.fields import NUMERIC
 from whoosh.matching import ReadTooFar
@@ -370,7 +370,7 @@ class _Segment:
         k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
 
         def compute() -> list[float]:
-            lengths = _lengths(self.reader, fieldname)
+            lengths = field_lengths(self.reader, fieldname)
             if lengths is None:  # no lengths column: Whoosh takes every length as 1
                 return [k1 * ((1 - b) + b * 1 / avgfl)] * self.size
             table = [k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)]
@@ -521,16 +521,10 @@ def _positions(value: bytes):
     return accumulate(loads(value[4:]))
 
 
-def _lengths(reader, fieldname: str):
-    """Return the segment's per-document length bytes of a field (None: no lengths column)."""
-    perdoc = reader._perdoc
-    column = f"_{fieldname}_len"
-    if not perdoc.has_column(column):
-        return None
-    loaded = perdoc._readers.get(column)
-    if loaded is None:
-        loaded = perdoc.column_reader(column, LENGTHS_COLUMN)
-    return loaded
+def field_lengths(reader, fieldname: str):
+    """Return a segment's per-document length bytes of a field, the column its scoring reads
+    (None: no lengths column)."""
+    return reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
 
 
 def _intersection(sets: list[set[int]]) -> set[int]:

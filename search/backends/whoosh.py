@@ -41,7 +41,7 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import collectors, writing
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import _lenfield
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.filedb.filestore import FileStorage
@@ -57,6 +57,7 @@ from search.backends.facets import count as facet_count
 from search.backends.facets import segment_id
 from search.backends.highlighting import snippet_for
 from search.backends.pinned import GenerationMoved, open_reader
+from search.backends.postings import field_lengths
 from search.backends.postings import find as find_exact
 from search.backends.spelling import suggest_query
 
@@ -261,18 +262,18 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         loaded: dict[tuple[str, str], object] = {}
         for subsearcher, _ in searcher.leaf_searchers():
             reader = subsearcher.reader()
-            perdoc, segment = getattr(reader, "_perdoc", None), getattr(reader, "_segment", None)
-            if perdoc is None or segment is None:
+            segment = segment_id(reader)
+            if segment is None:  # not a segment's reader
                 continue
             for name in self.schema.scorable_names():
-                column = f"_{name}_len"
-                if not perdoc.has_column(column):
-                    continue
-                key = (segment.segment_id(), column)
+                key = (segment, _lenfield(name))
                 lengths = self._lengths.get(key)
                 if lengths is None:
-                    lengths = perdoc.column_reader(column, LENGTHS_COLUMN).load()
-                perdoc._readers[column] = loaded[key] = lengths
+                    column = field_lengths(reader, name)
+                    if column is None:
+                        continue
+                    lengths = column.load()
+                reader._perdoc._readers[key[1]] = loaded[key] = lengths
         self._lengths = loaded  # the segments of the newest generation only
         return searcher
 
