@@ -11,6 +11,7 @@ from archive.models import LANGUAGE_CHOICES, Essay
 from search.querylang import MAX_QUERY_CHARS, Reading
 
 FACETS = ("author", "source", "topic", "language", "year")
+SLUG_FILTERS = ("author", "source", "topic")  # repeatable: ?author=a&author=b
 SORTS = {"relevance": None, "newest": "-date", "oldest": "date"}
 MAX_FILTER_VALUES = 10
 
@@ -61,8 +62,7 @@ class SearchForm(forms.Form):
         if data is not None and hasattr(data, "getlist"):
             # Repeated parameters become lists for the slug filters, single values for the rest.
             data = {
-                key: data.getlist(key) if key in ("author", "source", "topic") else data.get(key)
-                for key in data
+                key: data.getlist(key) if key in SLUG_FILTERS else data.get(key) for key in data
             }
         super().__init__(data, **kwargs)
 
@@ -76,7 +76,7 @@ class SearchForm(forms.Form):
     def filters(self) -> dict[str, list]:
         """Return the active facet filters as {facet: [values]}."""
         data = self.cleaned_data
-        active = {name: data.get(name) or [] for name in ("author", "source", "topic")}
+        active = {name: data.get(name) or [] for name in SLUG_FILTERS}
         active["language"] = [data["language"]] if data.get("language") else []
         return active
 
