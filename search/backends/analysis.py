@@ -173,25 +173,22 @@ class ArchiveTokenizer(Tokenizer):
                 terms = (word,) if word else ()
             else:
                 terms = terms_for(match.group(), with_parts=with_parts)
-            if not terms:
-                if not removestops:
-                    token.text, token.stopped, token.boost = match.group().lower(), True, 1.0
-                    if positions:
-                        token.pos = pos
-                    if chars:
-                        token.startchar = start_char + match.start()
-                        token.endchar = start_char + match.end()
-                    yield token
+            if not terms and removestops:
                 continue
+            # A word's terms (a compound's whole and parts) share its position and characters.
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            if not terms:  # a stop word, kept and marked stopped
+                token.text, token.stopped, token.boost = match.group().lower(), True, 1.0
+                yield token
+                continue
+            if keeporiginal:
+                token.original = match.group()
             for text in terms:
                 token.text, token.stopped, token.boost = text, False, 1.0
-                if keeporiginal:
-                    token.original = match.group()
-                if positions:
-                    token.pos = pos
-                if chars:
-                    token.startchar = start_char + match.start()
-                    token.endchar = start_char + match.end()
                 yield token
             pos += 1
 
