@@ -79,13 +79,24 @@ def build_facets(counts: dict, params: QueryDict, active: dict[str, list]) -> li
     return out
 
 
-def active_chips(params: QueryDict, active: dict[str, list]) -> list[tuple[str, str]]:
-    """Return (label, removal URL) for every active filter, for the chips above the results."""
+def active_chips(
+    params: QueryDict, active: dict[str, list], facets: list[tuple]
+) -> list[tuple[str, str]]:
+    """Return (label, removal URL) for every active filter, for the chips above the results.
+
+    Labels come from `facets` (build_facets), which show every chosen value that has results;
+    only the others are looked up.
+    """
+    shown = {(title, v.value): v.label for title, values in facets for v in values}
     chips = []
     for name, values in active.items():
-        labels = _labels(name, values) if values else {}
+        title = TITLES[name]
+        labels = {v: shown[title, v] for v in values if (title, v) in shown}
+        missing = [v for v in values if v not in labels]
+        if missing:
+            labels.update(_labels(name, missing))
         for value in values:
-            label = f"{TITLES[name].rstrip('s')}: {labels.get(value, value)}"
+            label = f"{title.rstrip('s')}: {labels.get(value, value)}"
             chips.append((label, toggle_url(params, name, value)))
     start, end = params.get("year_from"), params.get("year_to")
     if start or end:

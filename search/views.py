@@ -73,6 +73,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if page_number > num_pages:
         raise Http404(f"There is no page {page_number}: this search has {num_pages}.")
     filters = form.filters()
+    facets = build_facets(found["facet_counts"], request.GET, filters)
     context = {
         "form": form,
         "query": form.cleaned_data["q"],
@@ -80,8 +81,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": results,
         "total": total,
         "page": {"number": page_number, "num_pages": num_pages},
-        "facets": build_facets(found["facet_counts"], request.GET, filters),
-        "chips": active_chips(request.GET, filters),
+        "facets": facets,
+        "chips": active_chips(request.GET, filters, facets),
         "suggestion": user_part(found["suggestion"]) if reading and total < 3 else None,
     }
     return render(request, "search/search.html", context)
