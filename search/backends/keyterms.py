@@ -28,7 +28,8 @@ MIN_DF_CAP = 50  # ... but a small archive keeps words in up to 50 documents
 MAX_TERM_LENGTH = 100  # what the database column holds; longer tokens are noise anyway
 
 
-def _eligible_df(reader: IndexReader) -> tuple[int, float]:
+def eligible_df(reader: IndexReader) -> tuple[int, float]:
+    """Return (live documents, the highest document frequency of a distinctive word)."""
     total = reader.doc_count()
     return total, max(MIN_DF_CAP, MAX_DF * total)
 
@@ -47,7 +48,7 @@ def all_key_terms(
     One pass over the postings of the eligible words, keeping each document's `top` heaviest in a
     small heap: about 20 s at 100,000 essays, against a live search per essay.
     """
-    total, cap = _eligible_df(reader)
+    total, cap = eligible_df(reader)
     heaps: dict[int, list[tuple[float, str]]] = defaultdict(list)
     for term in reader.field_terms(fieldname):
         if len(term) > MAX_TERM_LENGTH:
@@ -74,7 +75,7 @@ def key_terms_of(
     """Return the key terms of one document whose indexed `text` is given, weighted against the
     index `reader` (which already holds the document): the same terms and weights as
     `all_key_terms` gives it, because the text is analysed as indexing analyses it."""
-    total, cap = _eligible_df(reader)
+    total, cap = eligible_df(reader)
     weights = []
     for term, tf in indexed_weights(field, text).items():
         if len(term) > MAX_TERM_LENGTH:

@@ -56,6 +56,7 @@ from search.backends.bulk import BulkWriter
 from search.backends.facets import count as facet_count
 from search.backends.facets import segment_id
 from search.backends.highlighting import snippet_for
+from search.backends.keyterms import eligible_df
 from search.backends.pinned import GenerationMoved, open_reader
 from search.backends.postings import field_lengths
 from search.backends.postings import find as find_exact
@@ -66,8 +67,6 @@ T = TypeVar("T")
 
 MLT_TERMS = 8  # "more like this": key terms searched for
 MLT_CANDIDATES = 200  # ... chosen by tf × idf among the essay's most frequent words
-MLT_MAX_DF = 0.02  # ... leaving out words in more than 2% of the essays
-MLT_MIN_DF_CAP = 50  # ... (a small archive keeps words in up to 50 essays)
 MLT_CACHE_SIZE = 4096
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many (most frequent) terms
 LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))  # seconds to wait for writing
@@ -640,8 +639,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             term for word in WORD.findall(text) for term in terms_for(word, with_parts=False)
         )
         reader, field = searcher.reader(), self.content_field_name
-        total = max(1, reader.doc_count())
-        max_df = max(MLT_MIN_DF_CAP, MLT_MAX_DF * total)
+        total, max_df = eligible_df(reader)  # the same bound as the key terms'
         weights = []
         for term, tf in counts.most_common(MLT_CANDIDATES):
             df = reader.doc_frequency(field, term)
