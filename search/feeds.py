@@ -55,7 +55,7 @@ class SearchFeed(EssayFeed):
 
     def items(self, search: SavedSearch) -> list[Essay]:
         reading = read_query(search.form.cleaned_data["q"])
-        results = search.form.search_queryset(reading)[:FEED_LENGTH]
+        results = search.form.matches(reading)[:FEED_LENGTH]
         pks = [int(result.pk) for result in results]
         # One batched query for the entries; the index may briefly hold an unpublished essay.
         essays = Essay.objects.for_listing().published_by_ids(pks)

@@ -81,10 +81,17 @@ class SearchForm(forms.Form):
         return active
 
     def search_queryset(self, reading: Reading) -> SearchQuerySet:
-        """Return the SearchQuerySet for this form: the query, filters, facets and order."""
+        """Return the SearchQuerySet of the search page: the matches with facets and snippets."""
+        sqs = self.matches(reading)
+        for name in FACETS:
+            sqs = sqs.facet(name)
+        return sqs.highlight() if reading else sqs
+
+    def matches(self, reading: Reading) -> SearchQuerySet:
+        """Return the essays this form selects, in its order (what a feed lists)."""
         sqs = SearchQuerySet().models(Essay)
         if reading:
-            sqs = sqs.filter(content=Raw(f"({reading.query})")).highlight()
+            sqs = sqs.filter(content=Raw(f"({reading.query})"))
         for name, values in self.filters().items():
             for value in values:  # filters combine: every chosen value must hold
                 sqs = sqs.narrow(f'{name}_exact:"{value}"')
@@ -95,8 +102,6 @@ class SearchForm(forms.Form):
             if self.cleaned_data.get(value):
                 range_ = sqs.query.build_query_fragment("year", bound, self.cleaned_data[value])
                 sqs = sqs.narrow(range_)
-        for name in FACETS:
-            sqs = sqs.facet(name)
         sort = self.cleaned_data.get("sort") or ("relevance" if reading else "newest")
         if SORTS.get(sort):
             sqs = sqs.order_by(SORTS[sort])
