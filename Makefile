@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve backup restore test lint format setup data migrations-check bench load browser-deps clean
+.PHONY: run serve backup restore test lint format setup data migrations-check bench load soak browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 data: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_essays fixtures/seeds
-	$(PY) manage.py rebuild_index --noinput
+	$(PY) manage.py ensure_index
 
 setup: data
 
@@ -76,6 +76,13 @@ bench: $(VENV)/.installed
 LOAD_SECONDS ?= 60
 load: $(VENV)/.installed
 	$(PY) -m loadtest.load --n $(N) --seconds $(LOAD_SECONDS)
+
+# Issue 11's soak: several curator processes, a searcher and a chaos process (rebuilds, merges,
+# held locks, killed writers, damaged files) for SOAK_SECONDS; then the index must equal the
+# database. Figures in loadtest/out/soak.json.
+SOAK_SECONDS ?= 120
+soak: $(VENV)/.installed
+	$(PY) -m loadtest.soak --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf var

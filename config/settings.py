@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After MessageMiddleware: tells a curator when a save could not reach the search index.
+    "search.middleware.IndexNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
@@ -102,13 +104,26 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 HAYSTACK_CONNECTIONS = {
     "default": env.search_url("SEARCH_URL", default=f"whoosh://{DATA_DIR / 'whoosh_index'}"),
 }
-HAYSTACK_SEARCH_RESULTS_PER_PAGE = 10
-# SEARCH_URL=whoosh://… selects our Whoosh backend (search/backends/whoosh.py: analyzer, reused
-# searcher, facets, highlighting); any other engine (elasticsearch, solr) is used as given.
-if HAYSTACK_CONNECTIONS["default"]["ENGINE"] == "haystack.backends.whoosh_backend.WhooshEngine":
-    HAYSTACK_CONNECTIONS["default"]["ENGINE"] = "search.backends.whoosh.ArchiveWhooshEngine"
+# whoosh:// and simple:// select the archive's own engines (search/backends/: Whoosh with our
+# analyzer, searcher pool, facets and snippets; the simple engine searching the database); any
+# other engine (elasticsearch, solr) is used as given (docs/production.md lists what each offers).
+ARCHIVE_ENGINES = {
+    "haystack.backends.whoosh_backend.WhooshEngine": "search.backends.whoosh.ArchiveWhooshEngine",
+    "haystack.backends.simple_backend.SimpleEngine": "search.backends.simple.ArchiveSimpleEngine",
+}
+HAYSTACK_CONNECTIONS["default"]["ENGINE"] = ARCHIVE_ENGINES.get(
+    HAYSTACK_CONNECTIONS["default"]["ENGINE"], HAYSTACK_CONNECTIONS["default"]["ENGINE"]
+)
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False  # one indexed model: the narrowing query is pure cost
 HAYSTACK_CONNECTIONS["default"].setdefault("INCLUDE_SPELLING", True)  # "did you mean …"
+# Seconds a curator's save waits for another writer's lock before queuing its change.
+HAYSTACK_CONNECTIONS["default"].setdefault(
+    "LOCK_TIMEOUT", env.float("SEARCH_LOCK_TIMEOUT", default=2.0)
+)
+# The index keeper (search/keeper.py): a thread in each web process that applies queued changes
+# every SEARCH_KEEPER_POLL seconds and rebuilds a damaged index on its own.
+SEARCH_KEEPER = env.bool("SEARCH_KEEPER", default=True)
+SEARCH_KEEPER_POLL = env.float("SEARCH_KEEPER_POLL", default=1.0)
 HAYSTACK_SIGNAL_PROCESSOR = "search.signals.QueuedSignalProcessor"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 
 from archive import oai, opensearch
 from archive.sitemaps import SITEMAPS
+from search.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -30,5 +31,6 @@ urlpatterns = [
         name="robots_txt",
     ),
     path("opensearch.xml", opensearch.description, name="opensearch"),
+    path("healthz", healthz, name="healthz"),
     path("", include("archive.urls")),
 ]

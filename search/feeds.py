@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from archive.feeds import FEED_LENGTH, EssayFeed, RssFormat
 from archive.models import Essay
+from search import keeper
 from search.forms import SearchForm
+from search.indexing import index_lag
 from search.querylang import read_query
+
+log = logging.getLogger(__name__)
+
+
+class SearchFailed(Exception):
+    """The index could not answer the feed's search."""
 
 
 @dataclass(frozen=True)
@@ -53,11 +62,28 @@ class SearchFeed(EssayFeed):
         params.pop("sort")
         return SavedSearch(form=form, query_string=urlencode(sorted(params.lists()), doseq=True))
 
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except SearchFailed:
+            log.error("Search feed failed; asking the index keeper to check", exc_info=True)
+            keeper.request_check()
+            response = HttpResponse(
+                "Search is being repaired; please try again in a minute.\n",
+                content_type="text/plain; charset=utf-8",
+                status=503,
+            )
+            response["Retry-After"] = "30"
+            return response
+
     def items(self, search: SavedSearch) -> list[Essay]:
         reading = read_query(search.form.cleaned_data["q"])
-        results = search.form.matches(reading)[:FEED_LENGTH]
-        pks = [int(result.pk) for result in results]
-        # One batched query for the entries; the index may briefly hold an unpublished essay.
+        try:
+            matches = search.form.matches(reading, index_lag().withdrawn)
+            pks = [int(result.pk) for result in matches[:FEED_LENGTH]]
+        except Exception as exc:
+            raise SearchFailed(str(exc)) from exc
+        # One batched query for the entries, published ones only, whatever the index says.
         essays = Essay.objects.for_listing().published_by_ids(pks)
         return [essays[pk] for pk in pks if pk in essays]
 

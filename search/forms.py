@@ -80,18 +80,22 @@ class SearchForm(forms.Form):
         active["language"] = [data["language"]] if data.get("language") else []
         return active
 
-    def search_queryset(self, reading: Reading) -> SearchQuerySet:
+    def search_queryset(self, reading: Reading, exclude: set[int] = frozenset()) -> SearchQuerySet:
         """Return the SearchQuerySet of the search page: the matches with facets and snippets."""
-        sqs = self.matches(reading)
+        sqs = self.matches(reading, exclude)
         for name in FACETS:
             sqs = sqs.facet(name)
         return sqs.highlight() if reading else sqs
 
-    def matches(self, reading: Reading) -> SearchQuerySet:
-        """Return the essays this form selects, in its order (what a feed lists)."""
+    def matches(self, reading: Reading, exclude: set[int] = frozenset()) -> SearchQuerySet:
+        """Return the essays this form selects, in its order (what a feed lists), leaving out
+        the essays in `exclude` (withdrawn, while the index has not taken it yet)."""
         sqs = SearchQuerySet().models(Essay)
         if reading:
             sqs = sqs.filter(content=Raw(f"({reading.query})"))
+        if exclude:
+            ids = sorted(exclude)
+            sqs = sqs.narrow("NOT " + sqs.query.build_query_fragment("django_id", "in", ids))
         for name, values in self.filters().items():
             for value in values:  # filters combine: every chosen value must hold
                 sqs = sqs.narrow(f'{name}_exact:"{value}"')

@@ -42,3 +42,53 @@ class KeyTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} ({self.weight:.2f}) of essay {self.essay_id}"
+
+
+class IndexTrouble(models.Model):
+    """The search index's latest trouble, shared by every process (a single row, pk 1).
+
+    Written when the index cannot take a change (held by another writer, damaged, down) or a
+    rebuild ran on its own; marked resolved by the next change the index takes. The admin and
+    /healthz show it.
+    """
+
+    LOCKED, FAILED, REBUILT = "locked", "failed", "rebuilt"
+    KINDS = [
+        (LOCKED, "held by another writer"),
+        (FAILED, "could not be written or read"),
+        (REBUILT, "rebuilt on its own"),
+    ]
+
+    kind = models.CharField(max_length=10, choices=KINDS)
+    message = models.TextField()
+    happened = models.DateTimeField()
+    resolved = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
+
+    @classmethod
+    def record(cls, kind: str, message: str, *, resolved: bool = False) -> None:
+        from django.utils import timezone
+
+        now = timezone.now()
+        cls.objects.update_or_create(
+            pk=1,
+            defaults={
+                "kind": kind,
+                "message": message[:2000],
+                "happened": now,
+                "resolved": now if resolved else None,
+            },
+        )
+
+    @classmethod
+    def mark_resolved(cls) -> None:
+        """Note that the index took a change again (one UPDATE, usually of no row)."""
+        from django.utils import timezone
+
+        cls.objects.filter(pk=1, resolved__isnull=True).update(resolved=timezone.now())
+
+    @classmethod
+    def latest(cls) -> IndexTrouble | None:
+        return cls.objects.filter(pk=1).first()

@@ -18,22 +18,8 @@ from haystack import connections
 from haystack.query import SearchQuerySet
 
 from archive.models import Essay
-from search.backends.keyterms import all_key_terms, key_terms_of
+from search.backends.base import archive_backend
 from search.models import KeyTerm
-
-WRITE_CHUNK = 1000  # essays whose key terms are replaced in one transaction
-
-
-def _key_term_backend():
-    """Return the default search backend if it can compute key terms, else None."""
-    from search.backends.whoosh import ArchiveWhooshSearchBackend
-
-    backend = connections["default"].get_backend()
-    if not isinstance(backend, ArchiveWhooshSearchBackend):
-        return None
-    if not backend.setup_complete:
-        backend.setup()
-    return backend
 
 
 def related_to(essay: Essay, count: int = 5) -> list[Essay]:
@@ -80,28 +66,14 @@ def rebuild_key_terms() -> int:
     """Replace every essay's key terms with those of the whole index; return how many essays
     have some. With a backend that has no key terms, remove them all (and return 0).
 
-    Written a chunk of essays per transaction, so curators' saves never wait behind the whole
-    table (a minute at 100,000 essays on SQLite, whose writers queue).
+    Written a chunk of essays per transaction (as the backend hands them over), so curators'
+    saves never wait behind the whole table (a minute at 100,000 essays on SQLite, whose
+    writers queue).
     """
-    backend = _key_term_backend()
-    if backend is None:  # e.g. moved to Elasticsearch: the old index's key terms are no guide
+    with_terms = archive_backend().all_key_terms(_replace)
+    if with_terms is None:  # e.g. moved to Elasticsearch: the old index's key terms are no guide
         KeyTerm.objects.all().delete()
         return 0
-    field = backend.content_field_name
-
-    def write(searcher) -> int:
-        with_terms = 0
-        chunk: list[tuple[int, list[tuple[str, float]]]] = []
-        for essay_id, terms in all_key_terms(searcher.reader(), field):
-            with_terms += bool(terms)
-            chunk.append((essay_id, terms))
-            if len(chunk) >= WRITE_CHUNK:
-                _replace(chunk)
-                chunk = []
-        _replace(chunk)
-        return with_terms
-
-    with_terms = backend.searching(write)
     # Essays the index no longer holds (unpublished or deleted while it was rebuilt).
     KeyTerm.objects.exclude(essay__in=Essay.objects.published()).delete()
     return with_terms
@@ -124,21 +96,17 @@ def refresh_key_terms(updated: Iterable[Essay], removed_ids: Iterable[int]) -> N
     """Recompute the key terms of essays the index has just taken (their text as indexed, weighed
     against the index as it now is), and drop those of essays it has just removed."""
     updated = list(updated)
-    backend = _key_term_backend()
     index = connections["default"].get_unified_index().get_index(Essay)
     with transaction.atomic():
         KeyTerm.objects.filter(essay_id__in=[*removed_ids, *(e.pk for e in updated)]).delete()
-        if backend is None or not updated:
+        if not updated:
             return
-        name = backend.content_field_name
-        field = backend.schema[name]
-
-        def rows(searcher) -> list[KeyTerm]:
-            reader = searcher.reader()
-            return [
-                KeyTerm(essay_id=essay.pk, term=term, weight=weight)
-                for essay in updated
-                for term, weight in key_terms_of(reader, field, name, index.prepare_text(essay))
-            ]
-
-        KeyTerm.objects.bulk_create(backend.searching(rows))
+        texts = {essay.pk: index.prepare_text(essay) for essay in updated}
+        weighed = archive_backend().key_terms_of(texts)
+        if weighed is None:
+            return
+        KeyTerm.objects.bulk_create(
+            KeyTerm(essay_id=pk, term=term, weight=weight)
+            for pk, terms in weighed.items()
+            for term, weight in terms
+        )

@@ -2,62 +2,94 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
-from collections import OrderedDict
-from threading import Lock
+from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from haystack import connections
+from django.utils.safestring import SafeString
 
+from archive.models import Essay
+from search import keeper
+from search.backends.base import archive_backend, describe_features
 from search.facets import active_chips, build_facets
 from search.forms import SearchForm
+from search.indexing import index_lag
 from search.querylang import Reading, read_query, user_part
 
+log = logging.getLogger(__name__)
+
 PER_PAGE = 10
-CACHE_SIZE = 512  # result pages kept per process
-
-_cache: OrderedDict[tuple, dict] = OrderedDict()
-_cache_lock = Lock()
+CACHE_SECONDS = 3600  # a page of results, for as long as the index and the exclusions last
+RETRY_AFTER = 30  # seconds a reader is asked to wait while search is repaired
 
 
-def index_generation() -> object | None:
-    """Return the search index's generation if the backend tells it (None: don't cache)."""
-    generation = getattr(connections["default"].get_backend(), "generation", None)
-    return generation() if generation is not None else None
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the essay as the database has it now, and where the query matched."""
+
+    essay: Essay
+    snippet: SafeString | None
+    score: float
+
+    @property
+    def pk(self) -> int:
+        return self.essay.pk
 
 
-def cached_search(form: SearchForm, reading: Reading, page_number: int) -> dict:
-    """Return one page of results with its count, facet counts and spelling suggestion.
+def cached_search(
+    form: SearchForm, reading: Reading, page_number: int, hidden: frozenset[int]
+) -> dict:
+    """Return the index's answer for one page: essay ids in order, snippets, the count, facet
+    counts and a spelling suggestion.
 
-    Cached per process, keyed by the normalised query, the filters, sort and page, and the
-    index generation: any commit to the index makes a new key, so a cached page is never
-    staler than the index (a page back, a facet toggled back, a shared link: no search).
+    Cached (Django's cache) under the normalised query, the filters, sort and page, the index
+    generation and the essays left out: a commit to the index makes a new key, so a cached page
+    is never staler than the index. The essays themselves are read from the database on every
+    request (`page_hits`).
     """
-    generation = index_generation()
-    # The typed query and page are in the key as read (`reading`, `page_number`), so that
-    # queries written differently but read alike share a page.
+    backend = archive_backend()
+    generation = backend.generation()
     options = sorted((k, str(v)) for k, v in form.cleaned_data.items() if k not in ("q", "page"))
-    key = (reading.query, tuple(options), page_number, generation)
+    key = None
     if generation is not None:
-        with _cache_lock:
-            if key in _cache:
-                _cache.move_to_end(key)
-                return _cache[key]
-    sqs = form.search_queryset(reading)
+        parts = repr((reading.query, options, page_number, generation, sorted(hidden)))
+        key = "search-page:" + hashlib.sha256(parts.encode()).hexdigest()
+        if (found := cache.get(key)) is not None:
+            return found
+    sqs = form.search_queryset(reading, exclude=hidden)
     start = (page_number - 1) * PER_PAGE
+    results = list(sqs[start : start + PER_PAGE])  # one search: page, count, facets
     found = {
-        "results": list(sqs[start : start + PER_PAGE]),  # one search: page, count, facets
+        "ids": [int(r.pk) for r in results],
+        "snippets": {int(r.pk): _snippet(r) for r in results},
+        "scores": {int(r.pk): r.score for r in results},
         "total": sqs.count(),
-        "facet_counts": sqs.facet_counts(),
+        "facet_counts": sqs.facet_counts() if "facets" in backend.features else {},
         "suggestion": sqs.spelling_suggestion() if reading else None,
     }
-    if generation is not None:
-        with _cache_lock:
-            _cache[key] = found
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+    if key is not None:
+        cache.set(key, found, CACHE_SECONDS)
     return found
+
+
+def _snippet(result) -> SafeString | None:
+    highlighted = getattr(result, "highlighted", None) or {}
+    snippets = highlighted.get("text") if isinstance(highlighted, dict) else None
+    return snippets[0] if snippets else None
+
+
+def page_hits(found: dict) -> list[Hit]:
+    """Return the page's essays that are published now, in the index's order (one query)."""
+    essays = Essay.objects.for_listing().published_by_ids(found["ids"])
+    return [
+        Hit(essays[pk], found["snippets"].get(pk), found["scores"].get(pk, 0.0))
+        for pk in found["ids"]
+        if pk in essays
+    ]
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -67,8 +99,14 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", {"form": form}, status=400)
     reading = read_query(form.cleaned_data["q"])
     page_number = form.cleaned_data.get("page") or 1
-    found = cached_search(form, reading, page_number)
-    results, total = found["results"], found["total"]
+    try:
+        lag = index_lag()
+        found = cached_search(form, reading, page_number, lag.withdrawn)
+    except Exception:  # a damaged or missing index: say so; the keeper repairs it
+        log.error("Search failed; asking the index keeper to check the index", exc_info=True)
+        keeper.request_check()
+        return unavailable(request, form)
+    total = found["total"]
     num_pages = max(1, math.ceil(total / PER_PAGE))
     if page_number > num_pages:
         raise Http404(f"There is no page {page_number}: this search has {num_pages}.")
@@ -78,11 +116,25 @@ def search(request: HttpRequest) -> HttpResponse:
         "form": form,
         "query": form.cleaned_data["q"],
         "reading": reading,
-        "results": results,
+        "hits": page_hits(found),
         "total": total,
         "page": {"number": page_number, "num_pages": num_pages},
         "facets": facets,
         "chips": active_chips(request.GET, filters, facets),
         "suggestion": user_part(found["suggestion"]) if reading and total < 3 else None,
+        "behind": lag,
+        "missing_features": describe_features(archive_backend().features),
     }
     return render(request, "search/search.html", context)
+
+
+def unavailable(request: HttpRequest, form: SearchForm) -> HttpResponse:
+    """A 503 page that says search is being repaired, with when to come back."""
+    try:
+        rebuilding = archive_backend().rebuilding()
+    except Exception:
+        rebuilding = False
+    context = {"form": form, "query": form.cleaned_data.get("q", ""), "rebuilding": rebuilding}
+    response = render(request, "search/unavailable.html", context, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

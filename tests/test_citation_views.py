@@ -172,7 +172,7 @@ def test_search_page_links_downloads_of_the_results_shown(client, search_index):
     seen = []
     for page in (1, 2):
         response = client.get(search, {"q": "deterrence", "page": page})
-        shown = [int(result.pk) for result in response.context["results"]]
+        shown = [hit.pk for hit in response.context["hits"]]
         links = download_links(client, f"{search}?q=deterrence&page={page}")
         ids = ",".join(map(str, shown))
         assert links == {

@@ -29,7 +29,7 @@ def search(client, **params):
 
 
 def titles(response) -> list[str]:
-    return [r.title for r in response.context["results"]]
+    return [hit.essay.title for hit in response.context["hits"]]
 
 
 @pytest.fixture
@@ -129,10 +129,10 @@ def test_distinctive_phrase_ranks_its_essay_first_among_generated_essays(client,
         ],
     )
     rebuild()
-    assert search(client, q="fishing villages Kamchatka tariff").context["results"][0].pk == str(
+    assert search(client, q="fishing villages Kamchatka tariff").context["hits"][0].pk == (
         target.pk
     )
-    assert search(client, q='"Kamchatka oppose the new tariff"').context["results"][0].pk == str(
+    assert search(client, q='"Kamchatka oppose the new tariff"').context["hits"][0].pk == (
         target.pk
     )
 
@@ -163,7 +163,7 @@ def test_distinctive_phrase_ranks_its_essay_first_among_generated_essays(client,
     ],
 )
 def test_word_forms_scripts_quotes_and_compound_tokens(client, corpus, query, expected):
-    found = {r.pk for r in search(client, q=query).context["results"]}
+    found = {str(hit.pk) for hit in search(client, q=query).context["hits"]}
     assert found == {str(corpus[key].pk) for key in expected}
 
 
@@ -191,7 +191,7 @@ def test_word_forms_scripts_quotes_and_compound_tokens(client, corpus, query, ex
 )
 def test_query_language(client, corpus, query, expected):
     response = search(client, q=query)
-    assert {r.pk for r in response.context["results"]} == {str(corpus[k].pk) for k in expected}
+    assert {hit.pk for hit in response.context["hits"]} == {corpus[k].pk for k in expected}
     assert not response.context["reading"].adjusted
 
 
@@ -246,7 +246,7 @@ def test_filters_combine_and_are_removable(client, corpus):
     chips = dict(response.context["chips"])
     assert "Language: Russian" in chips
     without_language = client.get(reverse("search:search") + chips["Language: Russian"])
-    assert len(without_language.context["results"]) == 2
+    assert len(without_language.context["hits"]) == 2
     both_authors = search(client, author=["ellen-tauscher", "igor-ivanov"])
     assert titles(both_authors) == ["MAD About You"]
 
@@ -272,10 +272,10 @@ def test_pagination_and_out_of_range_pages(client, search_index):
         make_essay(f"Arms essay {i}", published_on=datetime.date(2000 + i, 1, 1))
     rebuild()
     first = search(client, q="arms")
-    assert first.context["total"] == 23 and len(first.context["results"]) == 10
+    assert first.context["total"] == 23 and len(first.context["hits"]) == 10
     third = search(client, q="arms", page=3)
-    assert len(third.context["results"]) == 3
-    pages = {r.pk for p in (1, 2, 3) for r in search(client, q="arms", page=p).context["results"]}
+    assert len(third.context["hits"]) == 3
+    pages = {h.pk for p in (1, 2, 3) for h in search(client, q="arms", page=p).context["hits"]}
     assert len(pages) == 23
     assert client.get(reverse("search:search"), {"q": "arms", "page": 4}).status_code == 404
     assert client.get(reverse("search:search"), {"page": "junk"}).status_code == 400
@@ -285,13 +285,13 @@ def test_pagination_and_out_of_range_pages(client, search_index):
 
 
 def test_snippet_comes_from_where_the_terms_occur_and_marks_word_forms(client, corpus):
-    result = search(client, q="negotiation").context["results"]
-    snippets = {r.title: str(r.highlighted["text"][0]) for r in result}
+    hits = search(client, q="negotiation").context["hits"]
+    snippets = {hit.essay.title: str(hit.snippet) for hit in hits}
     assert "<mark>Negotiating</mark> teams" in snippets["MAD About You"]
     assert "Missile defense" not in snippets["MAD About You"]  # not the first paragraph
     assert "Energy <mark>negotiations</mark>" in snippets["Pipelines and power"]
-    ru = search(client, q="сдерживание").context["results"][0]
-    assert "<mark>сдерживания</mark>" in str(ru.highlighted["text"][0])
+    ru = search(client, q="сдерживание").context["hits"][0]
+    assert "<mark>сдерживания</mark>" in str(ru.snippet)
 
 
 def test_snippet_escapes_html_and_only_marks_are_markup(client, search_index):
@@ -327,9 +327,11 @@ def test_results_need_no_database_query_per_result(
         )
     rebuild()
     search(client, q="treaty")  # warm up
-    with django_assert_max_num_queries(6):  # session/auth + facet labels, never one per result
+    # The waiting index changes, the page's essays (with authors and topics: three) and the
+    # facet labels (three): never a query per result.
+    with django_assert_max_num_queries(7):
         response = search(client, q="treaty")
-    assert len(response.context["results"]) == 10
+    assert len(response.context["hits"]) == 10
 
 
 def test_related_essays_on_the_essay_page(client, search_index):
@@ -540,15 +542,15 @@ def test_the_year_filter_selects_without_scoring(client, search_index):
         make_essay(f"Treaty talks {year}", published_on=datetime.date(year, 3, 1))
         make_essay(f"Summit {year}", published_on=datetime.date(year, 5, 1))
     rebuild()
-    everything = {r.pk: r.score for r in search(client, q="treaty").context["results"]}
+    everything = {h.pk: h.score for h in search(client, q="treaty").context["hits"]}
     for params, years in [
         ({"year_from": 2010, "year_to": 2012}, {2010, 2011, 2012}),
         ({"year_from": 2014}, {2014, 2015}),
         ({"year_to": 2009}, {2008, 2009}),
     ]:
-        results = search(client, q="treaty", **params).context["results"]
-        assert {int(r.title.split()[-1]) for r in results} == years
-        assert all(r.score == everything[r.pk] for r in results)  # the filter adds no score
+        hits = search(client, q="treaty", **params).context["hits"]
+        assert {int(h.essay.title.split()[-1]) for h in hits} == years
+        assert all(h.score == everything[h.pk] for h in hits)  # the filter adds no score
 
 
 def test_queries_not_modelled_are_searched_with_every_match_scored(varied):

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from whoosh.analysis import Token, Tokenizer
+from whoosh.fields import FieldType
+from whoosh.formats import Existence, Positions
 from whoosh.lang import stemmer_for_language
 from whoosh.lang.stopwords import stoplists
 
@@ -113,6 +115,22 @@ def spelling_word(word: str) -> str:
     return word if word.isalpha() and word not in STOP_WORDS else ""
 
 
+@lru_cache(maxsize=200_000)
+def vocabulary_words(word: str) -> tuple[str, ...]:
+    """Return the entries of one raw word in the index's vocabulary: the word as written
+    (normalized, not stemmed), then the parts of a compound; no stop words.
+
+    The vocabulary is what "did you mean" suggests from and what a prefix query expands over,
+    so that `negotiat*` finds "negotiating" whatever the stemmer made of it.
+    """
+    word = normalize_word(word).strip(".")
+    if not word or word in STOP_WORDS:
+        return ()
+    if not JOINERS.search(word):
+        return (word,)
+    return (word, *(p for p in word_parts(word) if p not in STOP_WORDS))
+
+
 def positions_of(words: list[str]) -> dict[str, list[int]]:
     """Return {index term: [positions]} for raw words (WORD matches) at index time.
 
@@ -196,3 +214,64 @@ class ArchiveTokenizer(Tokenizer):
 def archive_analyzer() -> ArchiveTokenizer:
     """Return the analyzer for text fields (one instance is enough: it is stateless)."""
     return ArchiveTokenizer()
+
+
+class VocabularyTokenizer(Tokenizer):
+    """Yield the vocabulary entries of a text (see `vocabulary_words`), one token per entry."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost, token.stopped = 1.0, False
+        if not tokenize:
+            token.text = normalize_word(value)
+            yield token
+            return
+        for match in WORD.finditer(value):
+            for text in vocabulary_words(match.group()):
+                token.text = text
+                yield token
+
+
+class VOCABULARY(FieldType):
+    """The words of the document as written: unstemmed, unscored, without positions.
+
+    It replaces Whoosh's `spelling=True` sub-field, whose postings all belong to document 0
+    (one per document using the word, with another field's value bytes): Whoosh's own merge drops
+    them when a segment's first document is deleted, and they cannot tell in how many essays a
+    word occurs. Here a word's postings are the documents that use it, like any field's.
+    """
+
+    def __init__(self) -> None:
+        self.format = Existence()
+        self.analyzer = VocabularyTokenizer()
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.indexed = True
+        self.column_type = None
+        self.vector = None
+        self.spelling = False
+
+
+def vocabulary_of(words: list[str]) -> set[str]:
+    """Return the vocabulary entries of raw words (WORD matches): what the VOCABULARY field
+    indexes for them (the bulk build's fast path)."""
+    return {text for word in words for text in vocabulary_words(word)}
+
+
+def analyzed_fast(field) -> bool:
+    """Whether a field is indexed by the archive's analyzer into Whoosh's Positions format
+    exactly, so `positions_of` gives its postings."""
+    return isinstance(field.analyzer, ArchiveTokenizer) and type(field.format) is Positions

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from threading import Lock
 
+from search.backends import whoosh_private as private
+
 _SEGMENTS: OrderedDict[tuple, list | tuple] = OrderedDict()
 _VIEWS: OrderedDict[tuple, tuple[list[int], list[tuple]]] = OrderedDict()
 _SEGMENT_CACHE = 256  # a value list and a group list per segment and field
@@ -31,9 +33,9 @@ def _remember(cache: OrderedDict, key, value, size: int) -> None:
 
 
 def segment_id(reader) -> str | None:
-    """Return a segment reader's segment id (None for a reader without one: nothing is cached)."""
-    segment = getattr(reader, "_segment", None)
-    return segment.segment_id() if segment is not None else None
+    """Return a segment reader's segment id (None for a reader without one, or when Whoosh's
+    private structures are not used: nothing is cached)."""
+    return private.segments.segment_id(reader) if private.AVAILABLE else None
 
 
 def segment_values(reader, fieldname: str, field, multi: bool) -> list:

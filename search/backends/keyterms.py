@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from haystack.constants import DJANGO_ID
 from whoosh.reading import IndexReader
 
-from search.backends.analysis import WORD, positions_of
-from search.backends.bulk import analyzed_fast
+from search.backends.analysis import WORD, analyzed_fast, positions_of
 
 KEY_TERMS = 10  # kept per document
 MAX_DF = 0.02  # a word in more than 2% of the documents is not distinctive ...

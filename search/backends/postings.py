@@ -30,25 +30,19 @@ from __future__ import annotations
 
 import heapq
 import logging
-import sys
-import zlib
-from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import accumulate
-from pickle import loads
 from threading import Lock
 from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring, sorting
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.columns import NumericColumn
 from whoosh.fields import NUMERIC
 from whoosh.matching import ReadTooFar
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from search.backends import whoosh_private as private
 from search.backends.facets import segment_id, segment_values
 
 log = logging.getLogger(__name__)
@@ -108,8 +102,9 @@ def find(
     reverse: bool = False,
 ) -> Found | None:
     """Return the matches of `q` (only those also matching `allow`) and the best `limit` of them,
-    by score or by the `sortedby` fields; None when `q` or `allow` has a part not modelled here."""
-    if type(searcher.weighting) is not scoring.BM25F:
+    by score or by the `sortedby` fields; None when `q` or `allow` has a part not modelled here,
+    or when Whoosh's private structures cannot be read (search/backends/whoosh_private)."""
+    if not private.AVAILABLE or type(searcher.weighting) is not scoring.BM25F:
         return None
     scored = not sortedby
     exact = True
@@ -217,26 +212,14 @@ def _sorted(searcher: Searcher, per_segment: list, sortedby, reverse: bool, limi
 
 def _column_keys(categorizer, reader) -> list | None:
     """Return every document's sort key when they are a numeric column's values (the dates),
-    read at once (None otherwise: keys are then asked for one by one, ~1 µs each).
-
-    Whoosh 2.7's numeric column: fixed-size big-endian numbers from the column's start, the
-    column's default for the documents past its end."""
-    if type(categorizer) is not sorting.ColumnCategorizer or categorizer._reverse:
+    read at once (None otherwise: keys are then asked for one by one, ~1 µs each)."""
+    found = private.segments.sort_column(categorizer)
+    if found is None:
         return None
-    column = categorizer._creader
-    if type(column) is not NumericColumn.Reader or column._reverse:
-        return None
-    if array(column._typecode).itemsize != column._fixedlen:
-        return None
-
-    def compute() -> list:
-        values = array(column._typecode)
-        values.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
-        if sys.byteorder == "little":
-            values.byteswap()
-        return values.tolist() + [column._default] * (column._doccount - column._count)
-
-    return _COLUMNS.get((segment_id(reader), categorizer._fieldname), compute)
+    column, fieldname = found
+    return _COLUMNS.get(
+        (segment_id(reader), fieldname), lambda: private.segments.numeric_column_values(column)
+    )
 
 
 # -- one segment ----------------------------------------------------------------------------------
@@ -262,11 +245,7 @@ class _Segment:
         self.reader = subsearcher.reader()
         self.schema = self.reader.schema
         self.size = self.reader.doc_count_all()
-        self.deleted = (
-            frozenset(self.reader._perdoc.deleted_docs())
-            if self.reader.has_deletions()
-            else frozenset()
-        )
+        self.deleted = private.segments.deleted_docs(self.reader)
         self._postings: dict[tuple, _Postings | None] = {}
 
     # -- sets of documents ----------------------------------------------------------------------
@@ -404,9 +383,9 @@ class _Segment:
         first, rest = columns[0], columns[1:]
         matched = set()
         for d in candidates:
-            ends = set(_positions(first[d]))
+            ends = set(private.segments.positions(first[d]))
             for column in rest:
-                ends = {p for p in _positions(column[d]) if p - 1 in ends}
+                ends = {p for p in private.segments.positions(column[d]) if p - 1 in ends}
                 if not ends:
                     break
             else:
@@ -462,69 +441,20 @@ class _Segment:
             cached = self._postings[key]
             if cached is None or not positions or cached.values is not None:
                 return cached
-        found = None
-        if key in self.reader:
-            matcher = self.reader._terms.matcher(fieldname, btext, field.format)
-            found = _read(matcher, positions)
+        try:
+            decoded = private.segments.postings(
+                self.reader, fieldname, btext, field.format, positions=positions
+            )
+        except private.segments.Unreadable as exc:
+            raise Unsupported(str(exc)) from exc
+        found = _Postings(*decoded) if decoded is not None else None
         self._postings[key] = found
         return found
 
 
-def _read(matcher, positions: bool) -> _Postings:
-    """Decode a term's posting list: whole blocks at a time (Whoosh 2.7's block layout)."""
-    if type(matcher) is not W3LeafMatcher:  # inlined postings (a term in one document)
-        ids, weights, values = [], [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            values.append(matcher.value() if positions else None)
-            matcher.next()
-        return _Postings(ids, weights, values if positions else None)
-    ids: list[int] = []
-    weights: list[float] | None = []
-    values: list | None = [] if positions else None
-    uniform = True  # every weight 1.0 so far
-    postfile = matcher._postfile
-    if matcher._byteids:
-        raise Unsupported("byte-encoded posting ids")
-    while True:
-        data = postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-        if matcher._compression:
-            data = zlib.decompress(data)
-        block_ids, block_weights, block_values = loads(data)
-        count = matcher._blocklength
-        ids += accumulate(block_ids)
-        if block_weights is None:
-            if not uniform:
-                weights += [1.0] * count
-        else:
-            if uniform:
-                weights, uniform = [1.0] * (len(ids) - count), False
-            if isinstance(block_weights, float):  # one weight for the block, as a float32
-                weights += array("f", [block_weights]).tolist() * count
-            else:
-                weights += block_weights
-        if positions:
-            if matcher._fixedsize is not None and matcher._fixedsize >= 0:
-                raise Unsupported("fixed-size posting values")
-            values += block_values
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    return _Postings(ids, None if uniform else weights, values)
-
-
-def _positions(value: bytes):
-    """Decode one posting's positions (whoosh.formats.Positions: a count, then pickled deltas)."""
-    if not value.endswith(b"."):
-        value += b"."
-    return accumulate(loads(value[4:]))
-
-
 def field_lengths(reader, fieldname: str):
-    """Return a segment's per-document length bytes of a field, the column its scoring reads
-    (None: no lengths column)."""
-    return reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    """Return a segment's per-document length bytes of a field (None: no lengths column)."""
+    return private.segments.field_lengths(reader, fieldname)
 
 
 def _intersection(sets: list[set[int]]) -> set[int]:

@@ -26,50 +26,39 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine, log_query
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
-from haystack.exceptions import SkipDocument
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
-from whoosh import collectors, writing
+from whoosh import collectors
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import _lenfield
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import EmptyIndexError, LockError
 from whoosh.qparser import PlusMinusPlugin, QueryParser
-from whoosh.reading import ReaderClosed
 from whoosh.searching import Searcher
-from whoosh.util.filelock import try_for
 
-from search.backends.analysis import WORD, archive_analyzer, terms_for
-from search.backends.bulk import BulkWriter
+from search.backends.analysis import VOCABULARY, WORD, archive_analyzer, terms_for
+from search.backends.base import FEATURES, ArchiveBackend, IndexUnavailable
 from search.backends.facets import count as facet_count
-from search.backends.facets import segment_id
 from search.backends.highlighting import snippet_for
-from search.backends.keyterms import eligible_df
-from search.backends.pinned import GenerationMoved, open_reader
-from search.backends.postings import field_lengths
+from search.backends.keyterms import all_key_terms, eligible_df, key_terms_of
 from search.backends.postings import find as find_exact
+from search.backends.searchers import SearcherPool
 from search.backends.spelling import suggest_query
+from search.backends.writing import VOCABULARY_FIELD, IndexWriting
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MLT_TERMS = 8  # "more like this": key terms searched for
 MLT_CANDIDATES = 200  # ... chosen by tf × idf among the essay's most frequent words
 MLT_CACHE_SIZE = 4096
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many (most frequent) terms
-LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "2.0"))  # seconds to wait for writing
+LOCK_TIMEOUT = 2.0  # seconds a write waits for the lock (settings: SEARCH_LOCK_TIMEOUT)
+KEY_TERM_CHUNK = 1000  # essays' key terms handed over at a time
 
 
 class _StoredHit:
@@ -108,62 +97,47 @@ class MatchingTopCollector(collectors.TopCollector):
         return super()._collect(global_docnum, score)
 
 
-class _View:
-    """One generation's searcher and how many searches are using it right now."""
-
-    __slots__ = ("searcher", "users", "retired")
-
-    def __init__(self, searcher: Searcher) -> None:
-        self.searcher, self.users, self.retired = searcher, 0, False
-
-    def close(self) -> None:
-        """Close the searcher's readers and files (already closed ones are left as they are)."""
-        try:
-            self.searcher.close()
-        except ReaderClosed:
-            pass
-
-
-class IndexLocked(Exception):
-    """The index's write lock is held by another writer; the caller keeps its changes pending."""
-
-
-class ArchiveWhooshSearchBackend(WhooshSearchBackend):
+class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend, ArchiveBackend):
     """A Whoosh backend with a reused searcher, a lean schema, and our analyzer and parser."""
+
+    features = frozenset(FEATURES)
 
     def __init__(self, connection_alias: str, **connection_options) -> None:
         super().__init__(connection_alias, **connection_options)
         self.lock_timeout = float(connection_options.get("LOCK_TIMEOUT", LOCK_TIMEOUT))
-        self._view: _View | None = None
-        self._searcher_lock = threading.Lock()
+        self.index_name = "MAIN"
+        self._storage = None
+        self._init_searchers()
         self._mlt_cache: dict[tuple, tuple[list, int]] = {}
-        self._lengths: dict[tuple[str, str], object] = {}  # (segment id, column) -> loaded
 
     # -- set-up and schema --------------------------------------------------------------------
 
     def setup(self) -> None:
-        """Open (or create) the index at PATH with our schema and parser."""
+        """Open the index folder at PATH with our schema and parser, creating an empty index in
+        a new folder. The index itself is read only when searched or written, so a damaged one
+        never stops the site from starting."""
         from haystack import connections
 
-        os.makedirs(self.path, exist_ok=True)
-        self.storage = FileStorage(self.path)
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.content_field_name, self.schema = self.build_schema(fields)
         self.parser = self.build_parser(self.schema)
-        try:
-            self.index = self.storage.open_index(schema=self.schema)
-        except EmptyIndexError:
-            self.index = self.storage.create_index(self.schema)
-        self._view = None
+        self._storage = None
+        self.close_searchers()
         self.setup_complete = True
+        try:
+            self.storage  # noqa: B018  (creates the folder and an empty index when missing)
+        except IndexUnavailable:
+            log.error("The search index at %s is unusable; search answers 503", self.path)
 
     def build_schema(self, fields: dict) -> tuple[str, Schema]:
-        """Return (document field name, Schema) with one Whoosh type per Haystack field."""
+        """Return (document field name, Schema) with one Whoosh type per Haystack field, plus
+        the vocabulary of words as written (no Haystack field: the backend fills it)."""
         analyzer = archive_analyzer()
         schema = {
             ID: WHOOSH_ID(stored=True, unique=True),
             DJANGO_CT: WHOOSH_ID(stored=True),
             DJANGO_ID: WHOOSH_ID(stored=True),
+            VOCABULARY_FIELD: VOCABULARY(),
         }
         content_field_name = ""
         for field in fields.values():
@@ -171,7 +145,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             is_facet = getattr(field, "facet_for", None) is not None
             if field.document:
                 content_field_name = name
-                schema[name] = TEXT(analyzer=analyzer, stored=False, spelling=True)
+                schema[name] = TEXT(analyzer=analyzer, stored=False)
             elif is_facet and field.is_multivalued:
                 schema[name] = KEYWORD(commas=True, lowercase=False, scorable=False)
             elif field.field_type in ("date", "datetime"):
@@ -196,235 +170,31 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
 
-    # -- the long-lived searcher --------------------------------------------------------------
+    # -- key terms (search/related.py) --------------------------------------------------------
 
-    def searching(self, work: Callable[[Searcher], T]) -> T:
-        """Return `work(searcher)` over the latest generation of the index.
+    def all_key_terms(self, consume) -> int:
+        def walk(searcher) -> int:
+            with_terms, chunk = 0, []
+            for essay_id, terms in all_key_terms(searcher.reader(), self.content_field_name):
+                with_terms += bool(terms)
+                chunk.append((essay_id, terms))
+                if len(chunk) >= KEY_TERM_CHUNK:
+                    consume(chunk)
+                    chunk = []
+            consume(chunk)
+            return with_terms
 
-        The searcher is shared by every search of the process until a commit makes a newer
-        generation; it is closed only once no search is using it (its files are held open, see
-        search/backends/pinned.py, so another process's merge cannot pull them away). If it
-        breaks anyway (a file or reader gone), it is dropped and `work` runs once more on a
-        freshly opened one, so one failure never sticks to the process.
-        """
-        for attempt in (1, 2):
-            view = self._acquire()
-            try:
-                return work(view.searcher)
-            except (ReaderClosed, OSError, GenerationMoved):
-                if attempt == 2:
-                    raise
-                log.warning("Search index reader failed; reopening it", exc_info=True)
-                with self._searcher_lock:
-                    if self._view is view:
-                        self._view = None
-                        self._retire(view)
-            finally:
-                self._release(view)
-        raise AssertionError("unreachable")
+        return self.searching(walk)
 
-    def _acquire(self) -> _View:
-        if not self.setup_complete:
-            self.setup()
-        with self._searcher_lock:
-            view = self._view
-            if view is None or not view.searcher.up_to_date():
-                fresh = _View(self._warm(Searcher(open_reader(self.index), fromindex=self.index)))
-                if view is not None:
-                    self._retire(view)
-                self._view = view = fresh
-            view.users += 1
-            return view
+    def key_terms_of(self, texts: dict[int, str]) -> dict[int, list[tuple[str, float]]]:
+        name = self.content_field_name
+        field = self.schema[name]
 
-    def _release(self, view: _View) -> None:
-        with self._searcher_lock:
-            view.users -= 1
-            if view.retired and not view.users:
-                view.close()
+        def weigh(searcher) -> dict:
+            reader = searcher.reader()
+            return {pk: key_terms_of(reader, field, name, text) for pk, text in texts.items()}
 
-    @staticmethod
-    def _retire(view: _View) -> None:
-        """Mark a superseded view; close it now if no search uses it (else its last user does)."""
-        view.retired = True
-        if not view.users:
-            view.close()
-
-    def _warm(self, searcher):
-        """Load each segment's field lengths into memory (a byte per document and field).
-
-        Scoring asks for a document's field length for every match; read from the column file
-        that is a seek and a read each, a tenth of a common word's search at 10,000 essays.
-        Segments never change, so what the previous generation loaded is reused for the segments
-        it shares with this one: loading all of them again took 1.1 s at 100,000 essays, paid by
-        the first search (or curator's save) after every commit.
-        """
-        loaded: dict[tuple[str, str], object] = {}
-        for subsearcher, _ in searcher.leaf_searchers():
-            reader = subsearcher.reader()
-            segment = segment_id(reader)
-            if segment is None:  # not a segment's reader
-                continue
-            for name in self.schema.scorable_names():
-                key = (segment, _lenfield(name))
-                lengths = self._lengths.get(key)
-                if lengths is None:
-                    column = field_lengths(reader, name)
-                    if column is None:
-                        continue
-                    lengths = column.load()
-                reader._perdoc._readers[key[1]] = loaded[key] = lengths
-        self._lengths = loaded  # the segments of the newest generation only
-        return searcher
-
-    def generation(self) -> tuple:
-        """Return a token that changes with every commit (part of result cache keys): the index
-        path, its generation and its segments' random ids, so a re-created index never shares
-        a token with an earlier one."""
-
-        def token(searcher: Searcher) -> tuple:
-            reader = searcher.ixreader
-            segments = tuple(segment_id(leaf) for leaf, _ in reader.leaf_readers())
-            return (self.path, reader.generation(), segments)
-
-        return self.searching(token)
-
-    # -- writing ------------------------------------------------------------------------------
-
-    def _writer(self, timeout: float | None = None) -> writing.SegmentWriter:
-        if self.rebuilding():  # it holds the write lock for minutes: don't wait for it
-            raise IndexLocked("a rebuild is running; the change is applied when it has landed")
-        try:
-            return self.index.writer(
-                timeout=self.lock_timeout if timeout is None else timeout, compound=False
-            )
-        except LockError as exc:
-            raise IndexLocked(str(exc)) from exc
-
-    def _documents(self, index, objects: Iterable) -> Iterable[dict]:
-        names = set(self.schema.names())
-        for obj in objects:
-            try:
-                doc = index.full_prepare(obj)
-            except SkipDocument:
-                continue
-            yield {
-                key: self._from_python(value)
-                for key, value in doc.items()
-                if key in names and value is not None and key != "boost"
-            }
-
-    def apply(self, index, changes: Callable[[], tuple[Iterable, Iterable[str]]]) -> None:
-        """Take the write lock, then call `changes()` for (objects to update, ids to remove) and
-        write them in one commit.
-
-        Reading the changes under the lock serializes readers of the database with writers of the
-        index, so two processes can never write an older state over a newer one.
-        Raises IndexLocked when another writer holds the lock for longer than the bounded wait.
-        """
-        if not self.setup_complete:
-            self.setup()
-        writer = self._writer()
-        try:
-            update, remove_ids = changes()
-            docs = list(self._documents(index, update)) if index is not None else []
-            drop = {doc[ID] for doc in docs} | set(remove_ids)
-            if drop:
-                with writer.searcher() as searcher:
-                    for doc_id in drop:
-                        writer.delete_by_term(ID, doc_id, searcher=searcher)
-                for doc in docs:
-                    writer.add_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        if drop:
-            writer.commit(optimize=False)
-        else:
-            writer.cancel()
-
-    def update(self, index, iterable, commit: bool = True) -> None:
-        self.apply(index, lambda: (iterable, ()))
-
-    def remove(self, obj_or_string, commit: bool = True) -> None:
-        self.apply(None, lambda: ((), [get_identifier(obj_or_string)]))
-
-    def clear(self, models=None, commit: bool = True) -> None:
-        """Empty the index in one commit (readers keep serving until it lands)."""
-        if not self.setup_complete:
-            self.setup()
-        writer = self._writer()
-        writer.commit(mergetype=writing.CLEAR)
-
-    def bulk_build(
-        self,
-        index,
-        objects: Callable[[], Iterable],
-        *,
-        timeout: float = 60.0,
-        progress: Callable[[int], None] | None = None,
-        progress_every: int = 10_000,
-    ) -> int:
-        """Replace the whole index by the documents of `objects()` (called once the write lock is
-        held); return how many were written. `progress(count)` is called every `progress_every`
-        documents.
-
-        One writer and one commit: the new segments are written beside the serving ones and the
-        commit swaps the table of contents atomically (CLEAR drops every old segment), so search
-        keeps answering from the old index while this runs, and a build killed half-way leaves
-        the old index serving (its partial files are deleted by the next commit).
-
-        The write lock is held for the whole build (minutes at 100,000 essays). A second lock
-        says a rebuild holds it, so curators' saves meanwhile don't wait for the lock: they
-        queue their change at once, and the rebuild applies the queue when it has landed.
-        """
-        if not self.setup_complete:
-            self.setup()
-        rebuilding = self._rebuild_lock()
-        if not try_for(rebuilding.acquire, timeout=timeout, delay=0.1):
-            raise IndexLocked("another rebuild is running")
-        try:
-            try:
-                writer = BulkWriter(self.index, self.schema, timeout=timeout)
-            except LockError as exc:
-                raise IndexLocked(str(exc)) from exc
-            count = 0
-            try:
-                for doc in self._documents(index, objects()):
-                    writer.add_document(**doc)
-                    count += 1
-                    if progress is not None and count % progress_every == 0:
-                        progress(count)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-        finally:
-            rebuilding.release()
-        return count
-
-    def _rebuild_lock(self):
-        return self.storage.lock(f"{self.index.indexname}_REBUILDING")
-
-    def rebuilding(self) -> bool:
-        """Return whether a rebuild (in any process) holds the index right now."""
-        lock = self._rebuild_lock()
-        if lock.acquire(blocking=False):
-            lock.release()
-            return False
-        return True
-
-    def optimize(self) -> None:
-        writer = self._writer()
-        writer.commit(optimize=True)
-
-    def stored_documents(self) -> dict[str, str]:
-        """Return {document id: stored fingerprint} for every document in the index."""
-        return self.searching(
-            lambda searcher: {
-                fields[ID]: fields.get("fingerprint", "")
-                for _, fields in searcher.reader().iter_docs()
-            }
-        )
+        return self.searching(weigh)
 
     # -- searching ------------------------------------------------------------------------------
 

@@ -22,3 +22,24 @@ def related_essays(essay: Essay, count: int = 5) -> dict:
         log.warning("Related essays of essay %s failed", essay.pk, exc_info=True)
         related = []
     return {"related": related}
+
+
+@register.inclusion_tag("search/includes/status.html")
+def search_status() -> dict:
+    """The search index's state for curators: changes waiting, and the latest trouble (shown
+    until it is resolved, and for a day after)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    from search.indexing import index_lag
+    from search.models import IndexTrouble
+
+    lag = index_lag()
+    trouble = IndexTrouble.latest()
+    if trouble is not None and trouble.resolved is not None:
+        if timezone.now() - trouble.resolved > timedelta(days=1):
+            trouble = None
+    age = timesince(timezone.now() - timedelta(seconds=lag.oldest_seconds or 0))
+    return {"lag": lag, "lag_age": age, "trouble": trouble}

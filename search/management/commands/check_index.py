@@ -2,17 +2,35 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search.indexing import compare_index, repair_index
+from search.backends.base import archive_backend
+from search.indexing import NotComparable, compare_index, rebuild, repair_index
+from search.models import IndexTrouble, PendingIndexChange
 
 
 class Command(BaseCommand):
-    help = "List essays missing from, stale in, or orphaned in the search index (by id)."
+    help = (
+        "List essays missing from, stale in, or orphaned in the search index (by id); "
+        "--repair fixes them, rebuilding an index that cannot be read."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--repair", action="store_true", help="Fix what is found.")
 
     def handle(self, *args, repair: bool = False, **options) -> None:
-        report = compare_index()
+        health = archive_backend().health(deep=True)
+        if health.needs_rebuild:
+            if not repair:
+                raise CommandError(
+                    f"The index cannot be read as it is ({health.problem}); "
+                    "run check_index --repair (or rebuild_index) to rebuild it."
+                )
+            self.stdout.write(f"The index cannot be used ({health.problem}); rebuilding it.")
+            rebuild()
+        try:
+            report = compare_index()
+        except NotComparable as exc:
+            self.stdout.write(f"Nothing to compare: {exc}.")
+            return
         for kind, ids in report.items():
             shown = ", ".join(str(i) for i in sorted(ids)[:50]) + (" …" if len(ids) > 50 else "")
             self.stdout.write(f"{kind}: {len(ids)}" + (f" ({shown})" if ids else ""))
@@ -25,5 +43,14 @@ class Command(BaseCommand):
         repair_index(report)
         still = sum(len(ids) for ids in compare_index().values())
         if still:
-            raise CommandError(f"{still} documents still differ after repair.")
-        self.stdout.write(f"Repaired {problems} documents.")
+            raise CommandError(f"{still} documents still differ after repair: {why()}")
+        self.stdout.write(f"Repaired {problems} documents. The index matches the database.")
+
+
+def why() -> str:
+    """Say why queued changes did not reach the index."""
+    trouble = IndexTrouble.latest()
+    pending = PendingIndexChange.objects.count()
+    if trouble is not None and trouble.resolved is None:
+        return f"the index could not take them ({trouble}); {pending} changes stay queued"
+    return f"{pending} changes stay queued; see the log"

@@ -19,12 +19,14 @@ at a position of its own, so any number of readers can share one descriptor.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import time
 import weakref
 
 from whoosh.filedb.structfile import StructFile
+from whoosh.index import TOC
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 
 OPEN_ATTEMPTS = 50  # a commit lands every few milliseconds at worst: try again that often
@@ -83,14 +85,21 @@ class PinnedSegmentStorage:
         prefix = segment.make_filename(".")
         self._files: dict[str, tuple[int, int]] = {}
         self._finalizer = weakref.finalize(self, _close_all, self._files)
+        identity = []
         try:
             for name in names:
                 if name.startswith(prefix):
                     fd = os.open(storage._fpath(name), os.O_RDONLY)
-                    self._files[name] = (fd, os.fstat(fd).st_size)
+                    stat = os.fstat(fd)
+                    self._files[name] = (fd, stat.st_size)
+                    identity.append((name, stat.st_ino, stat.st_mtime_ns, stat.st_size))
         except OSError:
             self.close()
             raise
+        # What the segment's files are, not just their names: segment ids are random names, and
+        # a random generator seeded alike (tests, forks) can give a new segment an old id.
+        digest = hashlib.sha1(repr(sorted(identity)).encode()).hexdigest()[:12]
+        self.identity = f"{segment.segment_id()}:{digest}"
 
     def __getattr__(self, name: str):
         return getattr(self._storage, name)
@@ -129,30 +138,29 @@ class _EmptyReader(EmptyReader):
         return self._gen
 
 
-def open_reader(index):
-    """Return a reader over the latest generation of `index` with every file of it held open.
+def open_reader(storage, indexname: str, schema):
+    """Return a reader over the latest generation of the index with every file of it held open.
 
     A generation's files are deleted only after a newer table of contents is written, so if no
     newer one exists once the files are open, all of them were opened intact; otherwise the
     reader is dropped and the newer generation opened instead.
     """
-    storage = index.storage
     for attempt in range(OPEN_ATTEMPTS):
         pinned: list[PinnedSegmentStorage] = []
         try:
-            toc = index._read_toc()
+            toc = TOC.read(storage, indexname, schema=schema)
             names = storage.list()
             readers = []
             for segment in toc.segments:
                 pinned.append(PinnedSegmentStorage(storage, segment, names))
                 readers.append(SegmentReader(pinned[-1], toc.schema, segment, toc.generation))
-            if index.latest_generation() == toc.generation:
+            if TOC._latest_generation(storage, indexname) == toc.generation:
                 if not readers:
                     return _EmptyReader(toc.schema, toc.generation)
                 if len(readers) == 1:
                     return readers[0]
                 return MultiReader(readers, generation=toc.generation)
-        except OSError:  # a file deleted between the listing and its opening
+        except FileNotFoundError:  # a file deleted between the listing and its opening
             pass
         for files in pinned:
             files.close()
