@@ -6,11 +6,20 @@ class ArchiveConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from archive import oai
-        from archive.models import Essay
+        from archive.caching import bump_after_commit
+        from archive.models import Author, Authorship, Essay, Republication, Source, Topic
 
         # OAI-PMH reports deleted essays as deleted records (deletedRecord "persistent").
         post_delete.connect(oai.record_tombstone, sender=Essay, dispatch_uid="oai-tombstone")
         post_save.connect(oai.clear_tombstone, sender=Essay, dispatch_uid="oai-untombstone")
+
+        # Every derived cache is keyed on the archive's version (archive/caching.py).
+        for model in (Essay, Author, Source, Topic, Authorship, Republication):
+            for signal in (post_save, post_delete):
+                signal.connect(bump_after_commit, sender=model, dispatch_uid=f"version-{model}")
+        m2m_changed.connect(
+            bump_after_commit, sender=Essay.topics.through, dispatch_uid="version-topics"
+        )

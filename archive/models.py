@@ -255,22 +255,6 @@ class EssayQuerySet(models.QuerySet):
             "topics",
         )
 
-    def last_change(self) -> str:
-        """Return a marker that moves whenever any essay is saved or deleted.
-
-        One lookup on the `updated` index (saves) joined with the latest tombstone (deletes,
-        written by a post_delete receiver, archive/oai.py): cheap enough to ask on every
-        request, and right in every process, so cached counts never outlive a change.
-        """
-        deleted = EssayTombstone.objects.order_by("-deleted_at").values("deleted_at")[:1]
-        latest = (
-            Essay.objects.order_by("-updated")
-            .annotate(deleted=Subquery(deleted))
-            .values_list("updated", "deleted")
-            .first()
-        )
-        return "|".join(value.isoformat() if value else "-" for value in latest or ())
-
     def year_counts(self) -> list[tuple[int, int]]:
         """Return (year, number of essays) pairs, newest year first."""
         rows = (
@@ -390,7 +374,7 @@ class Essay(models.Model):
         if not self.slug:
             self.slug = slugify(self.title)[:120].strip("-") or "essay"
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
-            # `updated` too: caches keyed on it (Essay.objects.last_change) must see every save.
+            # `updated` too: the sitemap, feeds and OAI date a change by it.
             kwargs["update_fields"] = {
                 *kwargs["update_fields"],
                 "body_text",
@@ -511,3 +495,27 @@ class EssayTombstone(models.Model):
 
     def __str__(self) -> str:
         return f"Essay {self.essay_id} deleted {self.deleted_at:%Y-%m-%d}"
+
+
+class ArchiveVersion(models.Model):
+    """One number that moves with every change readers could see: a save or deletion of an essay,
+    author, source, topic, authorship, republication or topic link (a single row).
+
+    Every cache of something derived from the archive is keyed on it (archive/caching.py), so a
+    cached page, count or related list never outlives a change. Bumped after the change commits
+    (archive/apps.py), so no transaction holds the row while it runs.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"archive version {self.number}"
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})

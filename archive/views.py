@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import TypeVar
 
-from django.core.cache import cache
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from archive.caching import archive_marker, derived
 from archive.models import Author, Essay, EssayQuerySet, Source, Topic
 
 ESSAYS_PER_PAGE = 20
 LATEST_ON_HOME = 8
-LIST_CACHE_SECONDS = 24 * 3600  # the key changes with every save; this only bounds memory
-T = TypeVar("T")
 SORTS: dict[str, tuple[str, Callable[[EssayQuerySet], EssayQuerySet]]] = {
     "newest": ("Newest first", EssayQuerySet.newest_first),
     "oldest": ("Oldest first", EssayQuerySet.oldest_first),
@@ -58,15 +55,6 @@ def paginate(
         raise Http404(f"No such page: {error}") from error
 
 
-def until_essays_change(name: str, marker: str, compute: Callable[[], T]) -> T:
-    """Return `compute()`, cached until the next essay is saved or deleted (`marker`)."""
-    key = f"archive:{name}:{marker}"
-    if (value := cache.get(key)) is None:
-        value = compute()
-        cache.set(key, value, LIST_CACHE_SECONDS)
-    return value
-
-
 def valid_year(value: int | str) -> int | None:
     """Return `value` as a year the date functions can handle, or None."""
     text = str(value).strip()
@@ -105,24 +93,26 @@ def essay_list(request: HttpRequest) -> HttpResponse:
     if year is not None:
         essays = essays.in_year(year)
     # COUNT(*) and the per-year GROUP BY scan 100,000 rows (3-50 ms): cached until a change.
-    changed = Essay.objects.last_change()
-    count = until_essays_change(f"essay_count:{year}", changed, essays.count)
+    marker = archive_marker()
+    count = derived("essay_count", (year,), essays.count, marker=marker)
     context = {
         "page_obj": paginate(request, essays, count=count),
         "sort": sort,
         "sort_label": SORTS[sort][0],
         "sorts": {key: label for key, (label, _) in SORTS.items()},
         "year": year,
-        "year_counts": published_year_counts(changed),
+        "year_counts": published_year_counts(marker),
         "notices": notices,
     }
     return render(request, "archive/essay_list.html", context)
 
 
-def published_year_counts(changed: str | None = None) -> list[tuple[int, int]]:
-    """Return the published essays' (year, count) pairs, cached until an essay changes."""
-    changed = changed or Essay.objects.last_change()
-    return until_essays_change("year_counts", changed, Essay.objects.published().year_counts)
+def published_year_counts(marker: int | None = None) -> list[tuple[int, int]]:
+    """Return the published essays' (year, count) pairs, cached until the archive changes."""
+    compute = Essay.objects.published().year_counts
+    return derived(
+        "year_counts", (), compute, marker=archive_marker() if marker is None else marker
+    )
 
 
 def essay_permalink(request: HttpRequest, pk: int) -> HttpResponse:

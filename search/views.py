@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString
 
+from archive.caching import derived
 from archive.models import Essay
 from search import keeper
 from search.backends.base import archive_backend, describe_features
@@ -23,7 +22,6 @@ from search.querylang import Reading, read_query, user_part
 log = logging.getLogger(__name__)
 
 PER_PAGE = 10
-CACHE_SECONDS = 3600  # a page of results, for as long as the index and the exclusions last
 RETRY_AFTER = 30  # seconds a reader is asked to wait while search is repaired
 
 
@@ -46,34 +44,32 @@ def cached_search(
     """Return the index's answer for one page: essay ids in order, snippets, the count, facet
     counts and a spelling suggestion.
 
-    Cached (Django's cache) under the normalised query, the filters, sort and page, the index
-    generation and the essays left out: a commit to the index makes a new key, so a cached page
-    is never staler than the index. The essays themselves are read from the database on every
-    request (`page_hits`).
+    Cached (archive/caching.py) under the normalised query, the filters, sort and page and the
+    essays left out, until the index changes (its generation): a cached page is never staler
+    than the index. The essays themselves are read from the database on every request
+    (`page_hits`).
     """
     backend = archive_backend()
     generation = backend.generation()
     options = sorted((k, str(v)) for k, v in form.cleaned_data.items() if k not in ("q", "page"))
-    key = None
-    if generation is not None:
-        parts = repr((reading.query, options, page_number, generation, sorted(hidden)))
-        key = "search-page:" + hashlib.sha256(parts.encode()).hexdigest()
-        if (found := cache.get(key)) is not None:
-            return found
-    sqs = form.search_queryset(reading, exclude=hidden)
-    start = (page_number - 1) * PER_PAGE
-    results = list(sqs[start : start + PER_PAGE])  # one search: page, count, facets
-    found = {
-        "ids": [int(r.pk) for r in results],
-        "snippets": {int(r.pk): _snippet(r) for r in results},
-        "scores": {int(r.pk): r.score for r in results},
-        "total": sqs.count(),
-        "facet_counts": sqs.facet_counts() if "facets" in backend.features else {},
-        "suggestion": sqs.spelling_suggestion() if reading else None,
-    }
-    if key is not None:
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+
+    def answer() -> dict:
+        sqs = form.search_queryset(reading, exclude=hidden)
+        start = (page_number - 1) * PER_PAGE
+        results = list(sqs[start : start + PER_PAGE])  # one search: page, count, facets
+        return {
+            "ids": [int(r.pk) for r in results],
+            "snippets": {int(r.pk): _snippet(r) for r in results},
+            "scores": {int(r.pk): r.score for r in results},
+            "total": sqs.count(),
+            "facet_counts": sqs.facet_counts() if "facets" in backend.features else {},
+            "suggestion": sqs.spelling_suggestion() if reading else None,
+        }
+
+    if generation is None:  # an engine that cannot tell when it changed: no cache
+        return answer()
+    parts = (reading.query, options, page_number, sorted(hidden))
+    return derived("search-page", parts, answer, marker=generation)
 
 
 def _snippet(result) -> SafeString | None:

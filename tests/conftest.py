@@ -56,3 +56,13 @@ def search_index(tmp_path: Path) -> Iterator[Path]:
         yield path
     finally:
         _point_search_index_at(_SESSION_INDEX)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Start every test with an empty cache: derived caches are keyed on the archive's version
+    (archive/caching.py), which a rolled-back test leaves where it was."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

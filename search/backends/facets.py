@@ -13,23 +13,13 @@ match, for the multi-valued authors and topics, made the five facets of the 78,0
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
-from threading import Lock
+from collections import Counter
 
 from search.backends import whoosh_private as private
+from search.backends.lru import LRU
 
-_SEGMENTS: OrderedDict[tuple, list | tuple] = OrderedDict()
-_VIEWS: OrderedDict[tuple, tuple[list[int], list[tuple]]] = OrderedDict()
-_SEGMENT_CACHE = 256  # a value list and a group list per segment and field
-_VIEW_CACHE = 16
-_lock = Lock()
-
-
-def _remember(cache: OrderedDict, key, value, size: int) -> None:
-    with _lock:
-        cache[key] = value
-        while len(cache) > size:
-            cache.popitem(last=False)
+_SEGMENTS = LRU(256)  # a value list and a group list per segment and field
+_VIEWS = LRU(16)  # per set of segments (a searcher's view) and field
 
 
 def segment_id(reader) -> str | None:
@@ -40,38 +30,32 @@ def segment_id(reader) -> str | None:
 
 def segment_values(reader, fieldname: str, field, multi: bool) -> list:
     """Return [value or None] (single-valued) or [tuple of values] (multi) per document."""
-    segment = segment_id(reader)
-    key = (segment, fieldname) if segment is not None else None
-    if key is not None and key in _SEGMENTS:
-        return _SEGMENTS[key]
-    doc_count = reader.doc_count_all()
-    values: list = [() if multi else None] * doc_count
-    if fieldname in reader.indexed_field_names():
-        for btext in field.sortable_terms(reader, fieldname):
-            text = field.from_bytes(btext)
-            for docid in reader.postings(fieldname, btext).all_ids():
-                values[docid] = (*values[docid], text) if multi else text
-    if key is not None:
-        _remember(_SEGMENTS, key, values, _SEGMENT_CACHE)
-    return values
+
+    def compute() -> list:
+        values: list = [() if multi else None] * reader.doc_count_all()
+        if fieldname in reader.indexed_field_names():
+            for btext in field.sortable_terms(reader, fieldname):
+                text = field.from_bytes(btext)
+                for docid in reader.postings(fieldname, btext).all_ids():
+                    values[docid] = (*values[docid], text) if multi else text
+        return values
+
+    return _SEGMENTS.get((segment_id(reader), fieldname), compute)
 
 
 def segment_groups(reader, fieldname: str, field, multi: bool) -> tuple[list[int], list[tuple]]:
     """Return (group number per document, the groups) of a segment; a group is the tuple of a
     document's values (empty: none)."""
-    segment = segment_id(reader)
-    key = (segment, fieldname, "groups")
-    if segment is not None and key in _SEGMENTS:
-        return _SEGMENTS[key]
-    numbers: dict[tuple, int] = {}
-    groups = [
-        numbers.setdefault(v if multi else (() if v is None else (v,)), len(numbers))
-        for v in segment_values(reader, fieldname, field, multi)
-    ]
-    found = (groups, list(numbers))
-    if segment is not None:
-        _remember(_SEGMENTS, key, found, _SEGMENT_CACHE)
-    return found
+
+    def compute() -> tuple[list[int], list[tuple]]:
+        numbers: dict[tuple, int] = {}
+        groups = [
+            numbers.setdefault(v if multi else (() if v is None else (v,)), len(numbers))
+            for v in segment_values(reader, fieldname, field, multi)
+        ]
+        return groups, list(numbers)
+
+    return _SEGMENTS.get((segment_id(reader), fieldname, "groups"), compute)
 
 
 def view_groups(searcher, fieldname: str, field, multi: bool) -> tuple[list[int], list[tuple]]:
@@ -79,19 +63,19 @@ def view_groups(searcher, fieldname: str, field, multi: bool) -> tuple[list[int]
     documents (global numbers): the segments' groups, renumbered (a commit adds a segment: the
     others' groups are reused)."""
     leaves = searcher.leaf_searchers()
-    key = (tuple(segment_id(s.reader()) for s, _ in leaves), fieldname)
-    if None not in key[0] and key in _VIEWS:
-        return _VIEWS[key]
-    numbers: dict[tuple, int] = {}
-    groups: list[int] = []
-    for subsearcher, _offset in leaves:
-        local, values = segment_groups(subsearcher.reader(), fieldname, field, multi)
-        renumber = [numbers.setdefault(group, len(numbers)) for group in values]
-        groups += map(renumber.__getitem__, local)
-    found = (groups, list(numbers))
-    if None not in key[0]:
-        _remember(_VIEWS, key, found, _VIEW_CACHE)
-    return found
+    segments = tuple(segment_id(s.reader()) for s, _ in leaves)
+
+    def compute() -> tuple[list[int], list[tuple]]:
+        numbers: dict[tuple, int] = {}
+        groups: list[int] = []
+        for subsearcher, _offset in leaves:
+            local, values = segment_groups(subsearcher.reader(), fieldname, field, multi)
+            renumber = [numbers.setdefault(group, len(numbers)) for group in values]
+            groups += map(renumber.__getitem__, local)
+        return groups, list(numbers)
+
+    key = (None if None in segments else segments, fieldname)
+    return _VIEWS.get(key, compute)
 
 
 def count(searcher, fieldname: str, field, multi: bool, docs) -> dict:

@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 from typing import Any
 
 from whoosh import query as wq
@@ -44,6 +42,7 @@ from whoosh.util.numeric import byte_to_length
 
 from search.backends import whoosh_private as private
 from search.backends.facets import segment_id, segment_values
+from search.backends.lru import LRU
 
 log = logging.getLogger(__name__)
 
@@ -51,28 +50,9 @@ RELATIVE_TOLERANCE = 1e-9  # how far a sum in another order may be from Whoosh's
 SEGMENT_CACHE = 64  # per (segment, field) tables kept, of each kind: a few fields per segment
 
 
-class _Cache:
-    """A small LRU of tables computed per segment and field (segments never change)."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.items, self.lock = size, OrderedDict(), Lock()
-
-    def get(self, key: tuple, compute):
-        if key[0] is None:  # a reader without a segment id: don't keep anything
-            return compute()
-        found = self.items.get(key)
-        if found is None:
-            found = compute()
-            with self.lock:
-                self.items[key] = found
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
-        return found
-
-
-_NORMS = _Cache(SEGMENT_CACHE)  # K1 * ((1 - B) + B * length / average length) per document
-_BY_VALUE = _Cache(SEGMENT_CACHE)  # a numeric field's {value: [documents]}
-_COLUMNS = _Cache(SEGMENT_CACHE)  # a numeric column's values per document (sort keys)
+_NORMS = LRU(SEGMENT_CACHE)  # K1 * ((1 - B) + B * length / average length) per document
+_BY_VALUE = LRU(SEGMENT_CACHE)  # a numeric field's {value: [documents]}
+_COLUMNS = LRU(SEGMENT_CACHE)  # a numeric column's values per document (sort keys)
 
 
 class Unsupported(Exception):

@@ -44,8 +44,10 @@ from whoosh.searching import Searcher
 from search.backends.analysis import VOCABULARY, WORD, archive_analyzer, terms_for
 from search.backends.base import FEATURES, ArchiveBackend, IndexUnavailable
 from search.backends.facets import count as facet_count
+from search.backends.facets import segment_id
 from search.backends.highlighting import snippet_for
 from search.backends.keyterms import all_key_terms, eligible_df, key_terms_of
+from search.backends.lru import LRU
 from search.backends.postings import find as find_exact
 from search.backends.searchers import SearcherPool
 from search.backends.spelling import suggest_query
@@ -108,7 +110,7 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
         self.index_name = "MAIN"
         self._storage = None
         self._init_searchers()
-        self._mlt_cache: dict[tuple, tuple[list, int]] = {}
+        self._mlt_cache = LRU(MLT_CACHE_SIZE)  # per (segments, essay, count)
 
     # -- set-up and schema --------------------------------------------------------------------
 
@@ -385,15 +387,10 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
         doc_id = get_identifier(model_instance)
 
         def related(searcher: Searcher) -> tuple[list, int]:
-            key = (doc_id, searcher.ixreader.generation(), end_offset)
-            cached = self._mlt_cache.get(key)
-            if cached is None:
-                cached = self._more_like(searcher, doc_id, end_offset)
-                with self._searcher_lock:
-                    self._mlt_cache[key] = cached
-                    while len(self._mlt_cache) > MLT_CACHE_SIZE:
-                        self._mlt_cache.pop(next(iter(self._mlt_cache)))
-            return cached
+            reader = searcher.ixreader
+            segments = tuple(segment_id(leaf) for leaf, _ in reader.leaf_readers())
+            key = (None if None in segments else segments, doc_id, end_offset)
+            return self._mlt_cache.get(key, lambda: self._more_like(searcher, doc_id, end_offset))
 
         hits, total = self.searching(related)
         page = hits[start_offset:end_offset]

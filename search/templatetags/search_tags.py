@@ -6,7 +6,9 @@ import logging
 
 from django import template
 
+from archive.caching import archive_marker, derived
 from archive.models import Essay
+from search.backends.base import archive_backend
 from search.related import related_to
 
 register = template.Library()
@@ -15,9 +17,14 @@ log = logging.getLogger(__name__)
 
 @register.inclusion_tag("search/includes/related.html")
 def related_essays(essay: Essay, count: int = 5) -> dict:
-    """Render up to `count` essays most like `essay`; nothing if the index can't answer."""
+    """Render up to `count` essays most like `essay`; nothing if the index can't answer.
+
+    Cached until the archive or the index changes (an essay unpublished meanwhile is never
+    listed: related_to reads published essays only)."""
     try:
-        related = related_to(essay, count)
+        marker = (archive_marker(), archive_backend().generation())
+        compute = lambda: related_to(essay, count)  # noqa: E731
+        related = derived("related", (essay.pk, count), compute, marker=marker)
     except Exception:  # the essay page must never fail because search is down
         log.warning("Related essays of essay %s failed", essay.pk, exc_info=True)
         related = []
