@@ -107,5 +107,6 @@ def test_deleting_from_the_confirmation_page_still_deletes(
 ) -> None:
     url = f"{CHANGELIST}{essay.pk}/delete/"
     token = csrf_token(curator_client.get(url).content.decode())
-    assert curator_client.post(url, {"post": "yes", "csrfmiddlewaretoken": token}).status_code == 302
+    response = curator_client.post(url, {"post": "yes", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
     assert not Essay.objects.exists() and not KeyTerm.objects.exists()

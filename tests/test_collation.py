@@ -41,6 +41,11 @@ EXPECTED = [
 SORT_NAMES = [sort_name for _, sort_name in EXPECTED]
 
 
+def listed_names(client: Client, url: str) -> list[str]:
+    page = lxml.html.fromstring(client.get(url).content.decode())
+    return [a.text_content() for a in page.xpath("//ul[contains(@class, 'index-list')]/li/a")]
+
+
 @pytest.fixture
 def shuffled_authors() -> list[Author]:
     """Create the authors in a random order, each with a published essay."""
@@ -62,9 +67,7 @@ def test_collation_keys_order_names_as_a_reader_expects() -> None:
 
 
 def test_the_public_author_list_is_alphabetical(client: Client, shuffled_authors) -> None:
-    page = lxml.html.fromstring(client.get("/authors/").content.decode())
-    listed = [a.text_content() for a in page.xpath("//ul[contains(@class, 'index-list')]/li/a")]
-    assert listed == SORT_NAMES
+    assert listed_names(client, "/authors/") == SORT_NAMES
 
 
 def test_the_database_orders_and_pages_by_the_key(shuffled_authors) -> None:
@@ -93,14 +96,12 @@ def test_the_admin_lists_authors_alphabetically(shuffled_authors) -> None:
 def test_source_and_topic_lists_are_alphabetical_not_in_creation_order(client: Client) -> None:
     for name in ["Valdai Discussion Club", "Carnegie Moscow Center", "RIAC"]:
         make_essay(source=make_source(name), topics=[make_topic(name.split()[0] + " topic")])
-    sources = lxml.html.fromstring(client.get("/sources/").content.decode())
-    assert [a.text_content() for a in sources.xpath("//ul[contains(@class, 'index-list')]/li/a")] == [
+    assert listed_names(client, "/sources/") == [
         "Carnegie Moscow Center",
         "RIAC",
         "Valdai Discussion Club",
     ]
-    topics = lxml.html.fromstring(client.get("/topics/").content.decode())
-    assert [a.text_content() for a in topics.xpath("//ul[contains(@class, 'index-list')]/li/a")] == [
+    assert listed_names(client, "/topics/") == [
         "Carnegie topic",
         "RIAC topic",
         "Valdai topic",

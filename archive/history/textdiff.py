@@ -23,9 +23,9 @@ class Block:
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """Return the pieces that turn `old` into `new`: kept, deleted and inserted runs of words."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    if old and new and _shared_words(old, new) < REWRITTEN:
+        return [(DELETED, old), (INSERTED, new)]  # a rewrite reads better whole than shredded
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if old and new and matcher.ratio() < REWRITTEN:  # a rewrite reads better whole than shredded
-        return [(DELETED, old), (INSERTED, new)]
     pieces: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -63,3 +63,8 @@ def paragraph_diff(old: str, new: str) -> list[Block]:
 
 def _paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def _shared_words(old: str, new: str) -> float:
+    """Return the share of words two texts have in common, in order (0 to 1)."""
+    return SequenceMatcher(None, old.split(), new.split(), autojunk=False).ratio()
