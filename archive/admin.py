@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from archive.forms import MAX_UPLOAD_BYTES, AuthorshipInlineForm, EssayUploadForm
+from archive.admin_deletion import curator_deleted_objects
+from archive.forms import MAX_UPLOAD_BYTES, AuthorshipInlineForm, EssayAdminForm, EssayUploadForm
+from archive.history import recording
+from archive.history.admin_views import EssayHistoryAdminMixin
 from archive.importing import (
     CREATED,
     UNCHANGED,
@@ -30,6 +34,14 @@ from archive.models import (
     Source,
     Topic,
 )
+
+# The admin is the archive's own, not "Django administration".
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = f"{settings.SITE_NAME}: curators"
+admin.site.index_title = "Curate the archive"
+# The app list on every page takes 300 px that the essay list needs at 1280 px; the admin index
+# and the breadcrumbs lead to the same places.
+admin.site.enable_nav_sidebar = False
 
 # Django 6 switches bare URLs typed in forms to https://; say so now (and silence its warning).
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -77,17 +89,32 @@ class RepublicationInline(admin.TabularInline):
     extra = 0
 
 
+class HistoryLoggingAdmin(admin.ModelAdmin):
+    """Give each change's history version the admin's own description ("Changed Title.")."""
+
+    def log_addition(self, request, obj, message):
+        recording.describe(obj, message or "Added.")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        recording.describe(obj, message or "Saved without changes.")
+        return super().log_change(request, obj, message)
+
+
 @admin.register(Essay)
-class EssayAdmin(admin.ModelAdmin):
+class EssayAdmin(EssayHistoryAdminMixin, HistoryLoggingAdmin):
+    form = EssayAdminForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    # What a curator scans at 1280 px without sideways scrolling (static/css/admin.css sets the
+    # widths, measured in tests/browser/test_admin_layout.py).
     list_display = [
         "title",
         "byline_display",
-        "source",
         "date_display",
         "status",
+        "source",
         "language",
-        "updated",
+        "updated_display",
     ]
     list_filter = ["status", "source", "language", PublicationYearFilter]
     # The source column needs the join: a bare select_related() (the admin's default) skips
@@ -95,7 +122,8 @@ class EssayAdmin(admin.ModelAdmin):
     list_select_related = ["source"]
     search_fields = ["title", "body_text", "authors__name"]
     autocomplete_fields = ["source", "topics"]
-    prepopulated_fields = {"slug": ["title"]}
+    # No prepopulated slug: the slug follows the title on save until a curator types one
+    # (EssayAdminForm, Essay.save), which the script filling it in would make look typed.
     readonly_fields = ["word_count", "created", "updated", "import_key"]
     inlines = [AuthorshipInline, RepublicationInline]
     actions = ["publish_selected", "unpublish_selected"]
@@ -107,7 +135,18 @@ class EssayAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             "Essay",
-            {"fields": ["title", "slug", "standfirst", "body", "language", "source", "topics"]},
+            {
+                "fields": [
+                    "title",
+                    ("slug", "slug_is_manual"),
+                    "standfirst",
+                    "body",
+                    "allow_text_removal",
+                    "language",
+                    "source",
+                    "topics",
+                ]
+            },
         ),
         ("Date", {"fields": [("published_on", "date_precision")]}),
         (
@@ -143,9 +182,27 @@ class EssayAdmin(admin.ModelAdmin):
     def date_display(self, essay: Essay) -> str:
         return essay.date_display
 
+    @admin.display(description="Updated", ordering="updated")
+    def updated_display(self, essay: Essay):
+        return essay.updated.date()
+
+    def save_model(self, request: HttpRequest, essay: Essay, form, change: bool) -> None:
+        super().save_model(request, essay, form, change)
+        for removal in form.removals:  # what sanitizing took out, allowed by the curator
+            self.message_user(request, f"Removed on saving: {removal}.", messages.WARNING)
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         renumber_authorships(form.instance)
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        """List what a curator recognises: essays, bylines, republications, topic links."""
+        _, _, perms_needed, protected = super().get_deleted_objects(objs, request)
+        to_delete, model_count = curator_deleted_objects(objs)
+        return to_delete, model_count, perms_needed, protected
+
+    def has_recover_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request)
 
     # Both actions save essay by essay instead of queryset.update(): update() writes SQL
     # directly, skipping Essay.save() (sanitizing, derived text) and the post_save signals the
@@ -179,14 +236,18 @@ class EssayAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.import_view),
             name="archive_essay_import",
         )
-        return [upload, *super().get_urls()]
+        return [upload, *self.history_urls(), *super().get_urls()]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         """Return whether the user may upload: an import adds essays and re-imports change them."""
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": self.has_import_permission(request),
+            "can_recover": self.has_recover_permission(request),
+        }
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
@@ -247,7 +308,7 @@ def describe_outcome(outcome: ImportOutcome) -> str:
     )
 
 
-class EssayCountAdmin(admin.ModelAdmin):
+class EssayCountAdmin(HistoryLoggingAdmin):
     """An author, source or topic list with a sortable count of its essays."""
 
     # What Count() follows to the row's essays; an author's go through authorships, one per essay.
@@ -266,7 +327,8 @@ class AuthorAdmin(EssayCountAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["name", "sort_name", "affiliation", "essay_count"]
     # Explicit: Meta.ordering is not applied to the GROUP BY query the essay count makes.
-    ordering = ["sort_name", "name"]
+    # The collation key puts "Ёлкин" after "Елизаров" and "Çelik" beside "Celik".
+    ordering = ["sort_key", "pk"]
     search_fields = ["name", "sort_name", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "updated"]

@@ -10,7 +10,11 @@ class ArchiveConfig(AppConfig):
 
         from archive import oai
         from archive.caching import bump_after_commit
+        from archive.history import recording
         from archive.models import Author, Authorship, Essay, Republication, Source, Topic
+
+        # Every change to an essay, author, source or topic keeps a version (archive/history/).
+        recording.register()
 
         # OAI-PMH reports deleted essays as deleted records (deletedRecord "persistent").
         post_delete.connect(oai.record_tombstone, sender=Essay, dispatch_uid="oai-tombstone")

@@ -1,4 +1,4 @@
-"""Forms for curators in the admin: the text-file upload and the ordered author inline."""
+"""Forms for curators in the admin: the essay, its ordered author inline, the text-file upload."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
-from archive.models import Authorship
+from archive.models import Authorship, Essay
+from archive.sanitize import Removal, removed_text
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SIDECAR_BYTES = 256 * 1024
@@ -95,3 +96,64 @@ class AuthorshipInlineForm(forms.ModelForm):
     def clean_position(self) -> int:
         position = self.cleaned_data.get("position")
         return POSITION_AT_END if position is None else position
+
+
+class EssayAdminForm(forms.ModelForm):
+    """The essay form: a title that fits, a slug that follows it, and no text lost unannounced."""
+
+    allow_text_removal = forms.BooleanField(
+        required=False,
+        label="Save anyway, without the text listed under Body",
+        help_text="The archive keeps no scripts, styles, comments or form fields in an essay.",
+    )
+
+    class Meta:
+        model = Essay
+        # The admin adds the rest from its fieldsets (with its URL field overrides).
+        fields = ["title", "slug", "slug_is_manual", "body"]
+        widgets = {"title": forms.Textarea(attrs={"rows": 2, "class": "essay-title-input"})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = (
+            "The readable part of the URL. Empty: made from the title, and it follows the title "
+            "when that changes. Typed by hand: kept. Old URLs keep redirecting here."
+        )
+        # Offered only when a save would lose text (see clean()).
+        self.fields["allow_text_removal"].widget = forms.HiddenInput()
+        self.removals: list[Removal] = []
+
+    def clean_title(self) -> str:
+        return " ".join(self.cleaned_data["title"].split())  # one line, however it was pasted
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self._decide_slug(cleaned)
+        self.removals = removed_text(cleaned.get("body") or "")
+        lost = [removal for removal in self.removals if removal.loses_text]
+        if lost and not cleaned.get("allow_text_removal"):
+            self.fields["allow_text_removal"].widget = forms.CheckboxInput()
+            self.add_error("body", _lost_text_error(lost))
+        return cleaned
+
+    def _decide_slug(self, cleaned: dict) -> None:
+        """A slug typed by hand is kept; an emptied one follows the title again."""
+        if "slug" in self.changed_data:
+            cleaned["slug_is_manual"] = bool(cleaned.get("slug"))
+        elif "slug_is_manual" in self.changed_data and not cleaned.get("slug_is_manual"):
+            cleaned["slug"] = ""  # "keep this slug" unticked: follow the title from now on
+
+
+def _lost_text_error(lost: list[Removal]) -> forms.ValidationError:
+    return forms.ValidationError(
+        [
+            forms.ValidationError(
+                "Saving would remove text you entered: %(removal)s. Close or remove the tag to "
+                "keep the text, or tick “Save anyway” below to save without it.",
+                code="text_lost",
+                params={"removal": str(removal)},
+            )
+            for removal in lost
+        ]
+    )

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils.text import slugify
 
+from archive.collation import MAX_KEY_LENGTH, collation_key
 from archive.sanitize import html_to_text, sanitize_html
 
 LANGUAGE_CHOICES = [("en", "English"), ("ru", "Russian")]
@@ -79,11 +80,19 @@ class CatalogueQuerySet(models.QuerySet):
         """Return only rows with at least one published essay, annotated with the count."""
         return self.with_published_counts().filter(essay_count__gt=0)
 
+    def alphabetical(self) -> CatalogueQuerySet:
+        """Return the rows in a reader's alphabetical order.
+
+        Said explicitly: Django leaves Meta.ordering out of the GROUP BY queries the counts make.
+        """
+        return self.order_by(*self.model.alphabetical_order)
+
 
 class CatalogueEntry(models.Model):
     """An author, source or topic: named, found by a slug made once from the name."""
 
     detail_url_name: str
+    alphabetical_order: tuple[str, ...] = ("name", "pk")
 
     objects = CatalogueQuerySet.as_manager()
 
@@ -126,6 +135,8 @@ class Author(CatalogueEntry):
     sort_name = models.CharField(
         max_length=200, blank=True, help_text='For alphabetical lists: "Tauscher, Ellen".'
     )
+    # The UCA key of sort_name (archive/collation.py): what alphabetical lists order by.
+    sort_key = models.CharField(max_length=MAX_KEY_LENGTH, editable=False, default="")
     slug = models.SlugField(max_length=100, unique=True)
     biography = models.TextField(blank=True)
     affiliation = models.CharField(max_length=300, blank=True)
@@ -134,14 +145,18 @@ class Author(CatalogueEntry):
     updated = models.DateTimeField(auto_now=True)
 
     detail_url_name = "archive:author_detail"
+    alphabetical_order = ("sort_key", "pk")
 
     class Meta:
-        ordering = ["sort_name", "name"]
-        indexes = [models.Index(fields=["sort_name", "name"])]
+        ordering = ["sort_key", "pk"]
+        indexes = [models.Index(fields=["sort_key", "id"], name="author_alphabetical")]
 
     def save(self, *args, **kwargs) -> None:
         if not self.sort_name:
             self.sort_name = default_sort_name(self.name)
+        self.sort_key = collation_key(self.sort_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name", "sort_key"}
         super().save(*args, **kwargs)
 
     @property
@@ -288,6 +303,11 @@ class Essay(models.Model):
     slug = models.SlugField(
         max_length=120, help_text="Readable part of the URL; old slugs keep redirecting here."
     )
+    slug_is_manual = models.BooleanField(
+        "keep this slug",
+        default=False,
+        help_text="Set by hand: keep it when the title changes. Off: the slug follows the title.",
+    )
     standfirst = models.TextField(blank=True, help_text="The lead, as printed above the body.")
     body = models.TextField(help_text="HTML; sanitized on save to the archive's allow-list.")
     body_text = models.TextField(editable=False, default="")
@@ -336,6 +356,10 @@ class Essay(models.Model):
 
     objects = EssayQuerySet.as_manager()
 
+    # None for a new essay (its slug is made from its title only when none is given) and for
+    # one loaded without its title.
+    _loaded_title: str | None = None
+
     class Meta:
         ordering = [models.F("published_on").desc(nulls_last=True), "-id"]
         indexes = [
@@ -371,20 +395,30 @@ class Essay(models.Model):
         if self.original_date:
             precision = DatePrecision(self.original_date_precision)
             self.original_date = precision.truncate(self.original_date)
-        if not self.slug:
-            self.slug = slugify(self.title)[:120].strip("-") or "essay"
+        slug_before = self.slug
+        title_changed = self._loaded_title is not None and self.title != self._loaded_title
+        if not self.slug or (title_changed and not self.slug_is_manual):
+            # The URL follows the title; the old one keeps working, as every wrong slug of an
+            # essay redirects to its current URL (archive.views.essay_detail).
+            self.slug = unique_slug(Essay, self.title, exclude_pk=self.pk)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             # `updated` too: the sitemap, feeds and OAI date a change by it.
-            kwargs["update_fields"] = {
-                *kwargs["update_fields"],
-                "body_text",
-                "word_count",
-                "updated",
-            }
+            derived = {"body_text", "word_count", "updated"}
+            if self.slug != slug_before:
+                derived.add("slug")
+            kwargs["update_fields"] = {*kwargs["update_fields"], *derived}
         super().save(*args, **kwargs)
+        self._loaded_title = self.title
 
     def get_absolute_url(self) -> str:
         return reverse("archive:essay_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values) -> Essay:
+        essay = super().from_db(db, field_names, values)
+        # The stored title, to tell on save whether it changed (None when it was not loaded).
+        essay._loaded_title = essay.__dict__.get("title")
+        return essay
 
     def get_permanent_url(self) -> str:
         """Return the URL that never changes (it redirects to the current slug)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import bleach
@@ -159,3 +160,120 @@ def html_to_text(cleaned: str) -> str:
 def text_to_html(paragraphs: list[str]) -> str:
     """Return HTML paragraphs for plain-text paragraphs (escaped; sanitized again on save)."""
     return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p.strip())
+
+
+# --- what sanitizing removes, so a curator can be told before it is lost -----------------------
+
+# Removed on purpose and announced after saving; any other removed text stops the save.
+CODE_ELEMENTS = frozenset({"script", "style"})
+QUOTE_LENGTH = 240
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Text that sanitizing drops: an element's content, or a comment."""
+
+    what: str  # "script", "textarea", … or "comment"
+    text: str  # as typed, whitespace collapsed
+    unclosed: bool  # never closed: it swallowed everything after it
+
+    @property
+    def loses_text(self) -> bool:
+        """Return whether this drops words a curator typed (not just code or a closed comment)."""
+        return self.unclosed or self.what not in CODE_ELEMENTS | {"comment"}
+
+    @property
+    def quote(self) -> str:
+        """Return the removed text, shortened in the middle when long."""
+        if len(self.text) <= QUOTE_LENGTH:
+            return self.text
+        half = QUOTE_LENGTH // 2
+        return f"{self.text[:half].rstrip()} … {self.text[-half:].lstrip()}"
+
+    def __str__(self) -> str:
+        if self.what == "comment":
+            where = "an unclosed comment “<!--”" if self.unclosed else "a comment “<!-- … -->”"
+        elif self.what == "tag":
+            where = "a tag left open (a quote or “>” missing)"
+        else:
+            where = f"an unclosed <{self.what}>" if self.unclosed else f"a <{self.what}> element"
+        swallowed = ", which swallowed everything after it" if self.unclosed else ""
+        return f"{where}{swallowed}: “{self.quote}”"
+
+
+def removed_text(raw: str) -> list[Removal]:
+    """Return the text that sanitize_html(raw) drops with its element or as a comment.
+
+    Parsed by the same parser the cleaner uses, so what is reported is what would go.
+    Whitespace-only content is not reported. Text of other disallowed tags is kept, not listed.
+    """
+    if not raw:
+        return []
+    parser = html5lib_shim.BleachHTMLParser(
+        tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT,
+        strip=True,
+        consume_entities=False,
+        namespaceHTMLElements=False,
+    )
+    tokens = list(html5lib_shim.getTreeWalker("etree")(parser.parseFragment(raw)))
+    hit_the_end = any("eof" in code for _, code, _ in parser.errors)
+    found: list[tuple[str, list[str], int]] = []  # (what, text parts, index of the last token)
+    depth = 0
+    for index, token in enumerate(tokens):
+        kind = token["type"]
+        name = token.get("name", "").lower() if kind in _TAG_TYPES else ""
+        if kind == "Comment" and not depth:
+            found.append(("comment", [token["data"]], index))
+        elif kind == "EmptyTag" and not depth:  # <embed>, <frame>: nothing inside to lose
+            continue
+        elif depth or name in DROPPED_WITH_CONTENT:
+            if kind == "StartTag" and not depth:
+                found.append((name, [], index))
+            depth += {"StartTag": 1, "EndTag": -1}.get(kind, 0)
+            if kind in ("Characters", "SpaceCharacters", "Comment"):
+                found[-1][1].append(token["data"])
+            found[-1] = (found[-1][0], found[-1][1], index)
+    removals = []
+    if any(code in _EOF_IN_TAG for _, code, _ in parser.errors):
+        # A tag never finished (an unclosed quote, no ">"): the parser drops it, and with it
+        # everything up to the end, held in its attribute.
+        start = _unfinished_tag_start(raw)
+        if start is not None:
+            removals.append(Removal("tag", " ".join(raw[start:].split()), unclosed=True))
+    for what, parts, last in found:
+        text = " ".join("".join(parts).split())
+        if text:
+            # Only the element still open when the input ran out swallowed the rest; nothing but
+            # closing tags can follow it.
+            at_end = all(t["type"] == "EndTag" for t in tokens[last + 1 :])
+            removals.append(Removal(what, text, unclosed=hit_the_end and at_end))
+    return removals
+
+
+_EOF_IN_TAG = frozenset(
+    {
+        "eof-in-tag-name", "expected-attribute-name-but-got-eof", "eof-in-attribute-name",
+        "expected-end-of-tag-name-but-got-eof", "expected-attribute-value-but-got-eof",
+        "eof-in-attribute-value-double-quote", "eof-in-attribute-value-single-quote",
+        "eof-in-attribute-value-no-quotes", "unexpected-EOF-after-solidus-in-tag",
+        "eof-in-doctype-name", "eof-in-doctype", "expected-doctype-name-but-got-eof",
+    }
+)  # fmt: skip
+# A whole comment or tag, quoted attribute values included (which may hold "<" and ">").
+_COMPLETE_MARKUP = re.compile(
+    r"""<!--.*?-->|<[!?/]?[A-Za-z][^\s/>]*(?:[^>"']|"[^"]*"|'[^']*')*>""", re.S
+)
+_TAG_START = re.compile(r"<[!?/]?[A-Za-z]")
+
+
+def _unfinished_tag_start(raw: str) -> int | None:
+    """Return where the first tag that never ends begins, skipping complete markup."""
+    position = 0
+    while (lt := raw.find("<", position)) != -1:
+        if complete := _COMPLETE_MARKUP.match(raw, lt):
+            position = complete.end()
+        elif _TAG_START.match(raw, lt):
+            return lt
+        else:
+            position = lt + 1
+    return None

@@ -136,7 +136,7 @@ def essay_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 def author_list(request: HttpRequest) -> HttpResponse:
-    authors = Author.objects.with_published_essays()
+    authors = Author.objects.with_published_essays().alphabetical()
     return render(request, "archive/author_list.html", {"authors": authors})
 
 
@@ -147,7 +147,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def source_list(request: HttpRequest) -> HttpResponse:
-    sources = Source.objects.with_published_essays()
+    sources = Source.objects.with_published_essays().alphabetical()
     return render(request, "archive/source_list.html", {"sources": sources})
 
 
@@ -158,7 +158,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def topic_list(request: HttpRequest) -> HttpResponse:
-    topics = Topic.objects.with_published_essays()
+    topics = Topic.objects.with_published_essays().alphabetical()
     return render(request, "archive/topic_list.html", {"topics": topics})
 
 

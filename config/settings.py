@@ -42,6 +42,7 @@ THIRD_PARTY_APPS = [
     "haystack",
     "csp",
     "axes",
+    "reversion",
 ]
 # `search` goes before `haystack` so its rebuild_index (build aside, then swap) wins.
 INSTALLED_APPS = DJANGO_APPS + ["search"] + THIRD_PARTY_APPS + ["archive"]
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Changes a request makes are kept in the history under its user (archive/history/).
+    "archive.history.recording.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After MessageMiddleware: tells a curator when a save could not reach the search index.
     "search.middleware.IndexNoticeMiddleware",
@@ -151,6 +154,11 @@ STORAGES = {
         )
     },
 }
+
+# History (archive/history/): every version is kept until `manage.py prune_history` removes those
+# older than HISTORY_KEEP_DAYS, always keeping each object's HISTORY_KEEP_VERSIONS latest ones.
+HISTORY_KEEP_DAYS = env.int("HISTORY_KEEP_DAYS", default=0)  # 0: keep every version for ever
+HISTORY_KEEP_VERSIONS = env.int("HISTORY_KEEP_VERSIONS", default=10)
 
 # The site's name and the public base URL used in citations, feeds and OAI-PMH identifiers.
 SITE_NAME = env.str("SITE_NAME", default="The Essay Archive")

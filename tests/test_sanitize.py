@@ -228,12 +228,16 @@ def curator_client(db) -> Client:
 
 @pytest.mark.django_db
 def test_admin_add_form_sanitizes_every_vector(curator_client: Client) -> None:
-    """A real POST of the admin's add form, CSRF token and all, for each hostile body."""
+    """A real POST of the admin's add form, CSRF token and all, for each hostile body.
+
+    A body whose sanitizing would drop text is refused first, nothing stored; ticking "Save
+    anyway" then stores it sanitized (tests/test_sanitize_losses.py). Nothing is stored unsafe.
+    """
     add_url = "/admin/archive/essay/add/"
     blank = form_values(curator_client.get(add_url).content.decode(), "essay_form")
     assert "csrfmiddlewaretoken" in blank
     vectors = load_xss_vectors()
-    accepted = {}
+    accepted, refused = {}, 0
     for n, vector in enumerate(vectors):
         data = {**blank, "title": f"Vector {n}", "slug": f"vector-{n}", "body": vector}
         response = curator_client.post(add_url, {**data, "status": "published"})
@@ -242,11 +246,18 @@ def test_admin_add_form_sanitizes_every_vector(curator_client: Client) -> None:
             assert response.status_code == 200
             assert "Null characters are not allowed" in response.content.decode()
             continue
+        if response.status_code == 200:
+            assert "Saving would remove text you entered" in response.content.decode(), vector
+            assert not Essay.objects.filter(title=f"Vector {n}").exists()
+            refused += 1
+            data["allow_text_removal"] = "on"
+            response = curator_client.post(add_url, {**data, "status": "published"})
         assert response.status_code == 302, (vector, response.content.decode()[:3000])
         accepted[f"Vector {n}"] = vector
     stored = dict(Essay.objects.values_list("title", "body"))
     assert stored.keys() == accepted.keys()
     assert len(stored) >= 0.95 * len(vectors)
+    assert 0 < refused < len(vectors)
     for title, body in stored.items():
         assert_safe_html(body)
         # The form strips surrounding whitespace and normalizes newlines, nothing else.

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0003_essay_order_indexes_postgresql'),
+        ('archive', '0004_history_slugs_and_author_collation'),
     ]
 
     operations = [
