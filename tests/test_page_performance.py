@@ -207,6 +207,7 @@ def test_concurrent_renders_do_not_mix_formats():
         assert all(rounds == want for rounds in got)
 
 
+@pytest.mark.django_db(transaction=True)  # caches follow committed changes (ArchiveVersion)
 def test_year_counts_of_any_year_follow_changes(client):
     """Per-year counts (the year read off SQLite's date text) equal counting every essay's
     year, with undated essays and drafts left out, and follow a deletion."""
