@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
+from dataclasses import dataclass
 from threading import Lock
 
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from haystack import connections
 
+from archive.models import Essay
 from search.facets import active_chips, build_facets
 from search.forms import SearchForm
 from search.querylang import Reading, read_query, user_part
@@ -60,6 +62,35 @@ def cached_search(form: SearchForm, reading: Reading, page_number: int) -> dict:
     return found
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A result as the page shows it: the essay (for the shared essay card) and its snippet."""
+
+    essay: Essay
+    snippet: str
+
+
+def hits_of(results: list) -> list[Hit]:
+    """Return the results' essays with their snippets, in rank order, in one batch of queries
+    (an essay unpublished since the index last heard of it is left out)."""
+    essays = Essay.objects.for_listing().published_by_ids(int(r.pk) for r in results)
+    return [
+        Hit(essays[int(r.pk)], ((r.highlighted or {}).get("text") or [""])[0])
+        for r in results
+        if int(r.pk) in essays
+    ]
+
+
+def result_page(total: int, number: int) -> Page:
+    """Return page `number` of `total` results (what the shared pagination partial reads)."""
+    paginator = Paginator(range(total), PER_PAGE)
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        pages = paginator.num_pages
+        raise Http404(f"There is no page {number}: this search has {pages}.") from None
+
+
 def search(request: HttpRequest) -> HttpResponse:
     """Show ranked results (or the newest essays for an empty query) with facets and snippets."""
     form = SearchForm(request.GET)
@@ -69,9 +100,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page_number = form.cleaned_data.get("page") or 1
     found = cached_search(form, reading, page_number)
     results, total = found["results"], found["total"]
-    num_pages = max(1, math.ceil(total / PER_PAGE))
-    if page_number > num_pages:
-        raise Http404(f"There is no page {page_number}: this search has {num_pages}.")
+    page_obj = result_page(total, page_number)
     filters = form.filters()
     facets = build_facets(found["facet_counts"], request.GET, filters)
     context = {
@@ -79,8 +108,9 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": form.cleaned_data["q"],
         "reading": reading,
         "results": results,
+        "hits": hits_of(results),
         "total": total,
-        "page": {"number": page_number, "num_pages": num_pages},
+        "page_obj": page_obj,
         "facets": facets,
         "chips": active_chips(request.GET, filters, facets),
         "suggestion": user_part(found["suggestion"]) if reading and total < 3 else None,
