@@ -151,5 +151,5 @@ def test_links_in_the_facet_list_have_aa_contrast(new_page, search_url, scheme):
     assert any(f["text"] == "Ellen Tauscher" for f in facets)
     low = [f for f in facets if f["ratio"] < 4.5]
     assert not low, low
-    others = page.evaluate(CONTRAST, ".search-subscribe a, .chip, .essay-card a")
+    others = page.evaluate(CONTRAST, ".search-subscribe a, .chip, .essay-card a, .pagination > *")
     assert all(f["ratio"] >= 4.5 for f in others), others
