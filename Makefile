@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve backup restore test lint format setup data migrations-check bench load soak browser-deps clean
+.PHONY: run serve backup restore test lint format setup data migrations-check bench eval load soak browser-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ migrations-check: $(VENV)/.installed .env
 N ?= 10000
 bench: $(VENV)/.installed
 	$(PY) -m bench.run --n $(N)
+
+# The relevance evaluation of issue 14, apart from the tests: judged queries over relevance/corpus/
+# through the search page and SQLite FTS5, in a throwaway database under /tmp (relevance/README.md).
+eval: $(VENV)/.installed
+	$(PY) -m relevance.run
 
 # The bounded load run of issue 6, apart from the tests: gunicorn on 127.0.0.1:8201 with N essays,
 # readers, searchers and a curator for LOAD_SECONDS (60); figures in loadtest/out/load-N.json.

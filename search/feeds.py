@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
@@ -27,10 +26,16 @@ class SearchFailed(Exception):
 
 @dataclass(frozen=True)
 class SavedSearch:
-    """A search as the feed sees it: the validated form and the query string that made it."""
+    """A search as the feed sees it: the validated form, the search as a query string (see
+    SearchForm.query_string) and the feed's own path (Atom or RSS)."""
 
     form: SearchForm
     query_string: str
+    feed_path: str
+
+    def with_query(self, path: str) -> str:
+        """Return `path` followed by this search's query string, if it has one."""
+        return f"{path}?{self.query_string}" if self.query_string else path
 
     @property
     def label(self) -> str:
@@ -48,7 +53,9 @@ class SearchFeed(EssayFeed):
     """The newest essays matching a search, found through the search page's own form and query.
 
     The same URL parameters as the search page; the order is always newest first (a feed
-    announces what is new), and page/sort are ignored.
+    announces what is new), and page/sort are ignored. The feed names itself (rel="self", and
+    its id) by its path and the search, so a subscription made from a feed reader keeps the
+    query and filters (RFC 4287, 4.2.7.2 and 4.2.6).
     """
 
     def get_object(self, request: HttpRequest) -> SavedSearch:
@@ -59,8 +66,7 @@ class SearchFeed(EssayFeed):
         if not form.is_valid():
             errors = "; ".join(e for errors in form.errors.values() for e in errors)
             raise BadRequest(f"This search cannot be followed: {errors}")
-        params.pop("sort")
-        return SavedSearch(form=form, query_string=urlencode(sorted(params.lists()), doseq=True))
+        return SavedSearch(form=form, query_string=form.query_string(), feed_path=request.path)
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
@@ -96,8 +102,14 @@ class SearchFeed(EssayFeed):
     subtitle = description
 
     def link(self, search: SavedSearch) -> str:
-        url = reverse("search:search")
-        return f"{url}?{search.query_string}" if search.query_string else url
+        return search.with_query(reverse("search:search"))
+
+    def feed_url(self, search: SavedSearch) -> str:
+        return search.with_query(search.feed_path)
+
+    def feed_guid(self, search: SavedSearch) -> str:
+        # Like the entries' ids, on SITE_URL: the same whatever host served the feed.
+        return settings.SITE_URL + search.with_query(search.feed_path)
 
 
 class SearchRssFeed(RssFormat, SearchFeed):

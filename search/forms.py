@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.core.validators import validate_slug
 from haystack.inputs import Raw
@@ -13,7 +15,11 @@ from search.querylang import MAX_QUERY_CHARS, Reading
 FACETS = ("author", "source", "topic", "language", "year")
 SLUG_FILTERS = ("author", "source", "topic")  # repeatable: ?author=a&author=b
 SORTS = {"relevance": None, "newest": "-date", "oldest": "date"}
+# The order menu. Relevance is the empty value, the default a search needs no parameter for;
+# links made before say sort=relevance, which still reads the same.
+SORT_CHOICES = [("", "Relevance"), ("newest", "Newest first"), ("oldest", "Oldest first")]
 MAX_FILTER_VALUES = 10
+OPTION_FIELDS = ("year_from", "year_to", "sort")  # the "Dates and order" panel
 
 
 class SlugListField(forms.Field):
@@ -48,14 +54,7 @@ class SearchForm(forms.Form):
     language = forms.ChoiceField(required=False, choices=[("", "Any"), *LANGUAGE_CHOICES])
     year_from = forms.IntegerField(required=False, min_value=1000, max_value=2999)
     year_to = forms.IntegerField(required=False, min_value=1000, max_value=2999)
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("relevance", "Relevance"),
-            ("newest", "Newest first"),
-            ("oldest", "Oldest first"),
-        ],
-    )
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
 
     def __init__(self, data=None, **kwargs) -> None:
@@ -64,6 +63,8 @@ class SearchForm(forms.Form):
             data = {
                 key: data.getlist(key) if key in SLUG_FILTERS else data.get(key) for key in data
             }
+        if data is not None and data.get("sort") == "relevance":
+            data = {**data, "sort": ""}
         super().__init__(data, **kwargs)
 
     def clean(self) -> dict:
@@ -72,6 +73,22 @@ class SearchForm(forms.Form):
         if start and end and start > end:
             data["year_from"], data["year_to"] = end, start
         return data
+
+    def has_options(self) -> bool:
+        """Return whether a "Dates and order" field (a year or an order) is set, or wrong."""
+        data = self.cleaned_data
+        wrong = any(name in self.errors for name in OPTION_FIELDS)
+        return wrong or any(data.get(name) for name in OPTION_FIELDS)
+
+    def query_string(self) -> str:
+        """Return this search as a query string: the words, filters and years, without order,
+        page or empty fields, in one order (what the feed of this search is named by)."""
+        data = self.cleaned_data
+        pairs = [("q", data["q"])] if data.get("q") else []
+        for name, values in self.filters().items():
+            pairs += [(name, value) for value in values]
+        pairs += [(key, data[key]) for key in ("year_from", "year_to") if data.get(key)]
+        return urlencode(pairs)
 
     def filters(self) -> dict[str, list]:
         """Return the active facet filters as {facet: [values]}."""

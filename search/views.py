@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString
@@ -88,6 +88,16 @@ def page_hits(found: dict) -> list[Hit]:
     ]
 
 
+def result_page(total: int, number: int) -> Page:
+    """Return page `number` of `total` results (what the shared pagination partial reads)."""
+    paginator = Paginator(range(total), PER_PAGE)
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        pages = paginator.num_pages
+        raise Http404(f"There is no page {number}: this search has {pages}.") from None
+
+
 def search(request: HttpRequest) -> HttpResponse:
     """Show ranked results (or the newest essays for an empty query) with facets and snippets."""
     form = SearchForm(request.GET)
@@ -103,9 +113,7 @@ def search(request: HttpRequest) -> HttpResponse:
         keeper.request_check()
         return unavailable(request, form)
     total = found["total"]
-    num_pages = max(1, math.ceil(total / PER_PAGE))
-    if page_number > num_pages:
-        raise Http404(f"There is no page {page_number}: this search has {num_pages}.")
+    page_obj = result_page(total, page_number)
     filters = form.filters()
     facets = build_facets(found["facet_counts"], request.GET, filters)
     context = {
@@ -114,7 +122,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "reading": reading,
         "hits": page_hits(found),
         "total": total,
-        "page": {"number": page_number, "num_pages": num_pages},
+        "page_obj": page_obj,
         "facets": facets,
         "chips": active_chips(request.GET, filters, facets),
         "suggestion": user_part(found["suggestion"]) if reading and total < 3 else None,

@@ -19,8 +19,8 @@ from search.indexing import rebuild
 from search.keeper import Keeper
 from search.models import IndexTrouble, PendingIndexChange
 from tests.factories import make_essay
-from tests.test_search_indexing import HOLD_LOCK
 from tests.test_search_healing import fresh_worker, latest_toc
+from tests.test_search_indexing import HOLD_LOCK
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -298,7 +298,7 @@ def test_the_pages_really_show_the_vectors(client, hostile_archive):
     jsonld = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert json.loads(jsonld)["headline"].startswith(essay.title[:40])
     results = client.get(f"/search/?q={MARKER}").content.decode()
-    assert results.count('class="search-result__snippet"') >= 10
+    assert results.count('class="essay-card__snippet"') >= 10
     assert "&lt;" in results
     feed = client.get("/feeds/latest.atom").content.decode()
     assert "&lt;script&gt;" in feed or "&amp;lt;script&amp;gt;" in feed
