@@ -137,9 +137,7 @@ def test_empty_fields_and_the_old_default_order_read_like_no_field(client, searc
     plain, _ = page_of(client, "q=deterrence")
     for query in ("q=deterrence&year_from=&year_to=&sort=", "q=deterrence&sort=relevance"):
         response, doc = page_of(client, query)
-        assert [h.pk for h in response.context["hits"]] == [
-            h.pk for h in plain.context["hits"]
-        ]
+        assert [h.pk for h in response.context["hits"]] == [h.pk for h in plain.context["hits"]]
         [relevance] = doc.xpath('//select[@name="sort"]/option[@value=""]')
         assert relevance.text == "Relevance"
         assert doc.xpath('//select[@name="sort"]/option[@selected]') in ([], [relevance])

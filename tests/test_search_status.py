@@ -75,9 +75,7 @@ def test_a_curator_is_told_when_a_save_waits_for_the_index_and_the_admin_shows_t
     assert "resolved" in page  # the trouble is still named, as resolved, for a day
 
 
-def test_healthz_reports_the_lag_and_trouble_without_private_details(
-    client, search_index, locked
-):
+def test_healthz_reports_the_lag_and_trouble_without_private_details(client, search_index, locked):
     make_essay("Published while locked")
     response = client.get("/healthz")
     assert response.status_code == 200  # readers are served; the index catches up on its own
