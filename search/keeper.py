@@ -90,12 +90,13 @@ class Keeper:
             self.last_deep_check = now
         if health.rebuilding:
             return  # another process is rebuilding; its result is checked next time
+        requested = reason
         if health.needs_rebuild:
             reason = health.problem
         if reason is not None and now >= self.retry_after:
-            self._rebuild(reason)
+            self._rebuild(reason, requested)
 
-    def _rebuild(self, reason: str) -> None:
+    def _rebuild(self, reason: str, requested: str | None) -> None:
         global _healing
         from search.backends.base import IndexLocked
         from search.indexing import rebuild
@@ -115,7 +116,7 @@ class Keeper:
             self.pause = min(self.pause * 2, LAST_RETRY)
             return
         with _requests:
-            if _healing == reason:
+            if _healing is requested:  # no newer failure since this rebuild began
                 _healing = None
         self.pause = FIRST_RETRY
         seconds = time.monotonic() - started
