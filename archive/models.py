@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -469,9 +468,6 @@ class Essay(models.Model):
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.word_count / 230))
-
-    def content_checksum(self) -> str:
-        return hashlib.sha256(self.body.encode()).hexdigest()
 
 
 class Authorship(models.Model):

@@ -33,7 +33,6 @@ METADATA_FORMATS = [
         "namespace": "http://www.openarchives.org/OAI/2.0/oai_dc/",
     }
 ]
-DEFAULT_PAGE_SIZE = 100
 TOKEN_SALT = "archive.oai.resumptionToken"
 DATESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 # §4: the arguments each verb takes (required, optional); resumptionToken is exclusive.
@@ -298,7 +297,7 @@ def identify(request: HttpRequest, args: dict[str, str]) -> tuple[str, dict]:
     known = [t for t in earliest if t is not None]
     return "archive/oai/identify.xml", {
         "repository_name": settings.SITE_NAME,
-        "admin_email": getattr(settings, "OAI_ADMIN_EMAIL", f"curator@{repository_host()}"),
+        "admin_email": settings.OAI_ADMIN_EMAIL,
         "earliest": datestamp(min(known)) if known else "1970-01-01T00:00:00Z",
         "sample_identifier": essay_identifier(1),
         "host": repository_host(),
@@ -380,7 +379,7 @@ def _list(args: dict[str, str], verb: str) -> tuple[list[Header], dict]:
             until=args.get("until", ""),
             set_spec=args.get("set", ""),
         )
-    page_size = getattr(settings, "OAI_PAGE_SIZE", DEFAULT_PAGE_SIZE)
+    page_size = settings.OAI_PAGE_SIZE
     headers, following = harvest.page(page_size)
     if not headers and harvest.cursor == 0:
         raise OAIError("noRecordsMatch", "No records match these arguments.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -95,24 +96,30 @@ class _ArchiveCleaner(bleach.Cleaner):
         self.walker = lambda dom: _DropElementsFilter(walk(dom))
 
 
-_cleaner = _ArchiveCleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_allowed_attribute,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    # Linkify with a callback that only sets rel: every <a> that survives gets it,
-    # and bare URLs in the text are left as text (URL and e-mail matching off).
-    filters=[
-        lambda source: LinkifyFilter(
-            source,
-            callbacks=[_set_link_rel],
-            skip_tags={"pre", "code"},
-            parse_email=False,
-            url_re=re.compile(r"(?!)"),
-        )
-    ],
-)
+def _new_cleaner() -> _ArchiveCleaner:
+    return _ArchiveCleaner(
+        tags=ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        # Linkify with a callback that only sets rel: every <a> that survives gets it,
+        # and bare URLs in the text are left as text (URL and e-mail matching off).
+        filters=[
+            lambda source: LinkifyFilter(
+                source,
+                callbacks=[_set_link_rel],
+                skip_tags={"pre", "code"},
+                parse_email=False,
+                url_re=re.compile(r"(?!)"),
+            )
+        ],
+    )
+
+
+# bleach documents a Cleaner (its html5lib parser and walker keep state while cleaning) as not
+# thread-safe: each thread (gunicorn threads, the index keeper, the dev server) gets its own.
+_cleaners = threading.local()
 _PARAGRAPH_OPEN = re.compile(r"<p(?:\s[^>]*)?>")
 
 
@@ -120,7 +127,10 @@ def sanitize_html(raw: str) -> str:
     """Return `raw` reduced to the allow-list, with numbered paragraph anchors (idempotent)."""
     if not raw:
         return ""
-    return number_paragraphs(_cleaner.clean(raw).strip())
+    cleaner = getattr(_cleaners, "cleaner", None)
+    if cleaner is None:
+        cleaner = _cleaners.cleaner = _new_cleaner()
+    return number_paragraphs(cleaner.clean(raw).strip())
 
 
 def number_paragraphs(cleaned: str) -> str:

@@ -20,7 +20,7 @@ class ArchiveSitemap(Sitemap):
 
     @property
     def limit(self) -> int:
-        return getattr(settings, "SITEMAP_LIMIT", PROTOCOL_LIMIT)
+        return min(settings.SITEMAP_LIMIT, PROTOCOL_LIMIT)
 
 
 class EssaySitemap(ArchiveSitemap):

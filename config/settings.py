@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -164,6 +165,14 @@ HISTORY_KEEP_VERSIONS = env.int("HISTORY_KEEP_VERSIONS", default=10)
 SITE_NAME = env.str("SITE_NAME", default="The Essay Archive")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# OAI-PMH (archive/oai.py): the address Identify gives harvesters to write to, and the records
+# per ListRecords/ListIdentifiers page. Sitemaps: URLs per sitemap file (50,000 at most).
+OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="") or (
+    f"archive@{urlsplit(SITE_URL).hostname or 'localhost'}"
+)
+OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
+SITEMAP_LIMIT = env.int("SITEMAP_LIMIT", default=50_000)
+
 # Security: secure by default, relaxed only by DEBUG for local development over plain HTTP.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -214,5 +223,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Django's own console handler (DEBUG only) printed every line a second time beside
+        # the root's: its records go to the root's handler alone.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

@@ -63,7 +63,7 @@ def test_seed_files_are_the_shared_seeds_byte_for_byte():
     # The project's shared folder sits beside the checkout (as in CI).
     shared = Path(__file__).resolve().parents[2] / "shared" / "seeds"
     if not shared.exists():
-        pytest.skip("the shared seed folder is not on this machine")
+        pytest.skip(f"no copy of the seeds as received at {shared} to compare fixtures/seeds with")
     for path in (RESET, MAD):
         assert path.read_bytes() == (shared / path.name).read_bytes()
 

@@ -294,3 +294,27 @@ def test_admin_upload_escapes_hostile_html(curator_client: Client) -> None:
     essay = Essay.objects.get()
     assert_safe_html(essay.body)
     assert '&lt;p onclick="alert(1)"&gt;x&lt;/p&gt;&lt;script&gt;' in essay.body
+
+
+def test_threads_sanitizing_at_once_get_what_one_thread_gets():
+    """bleach's Cleaner is not thread-safe; each thread has its own (gunicorn threads, the index
+    keeper, the dev server)."""
+    import threading
+
+    docs = [
+        f"<p>Para {i} <b>bold</b> <script>x()</script><a href='https://e.org/{i}'>l</a></p>" * 30
+        for i in range(40)
+    ]
+    expected = [sanitize_html(doc) for doc in docs]
+    wrong: list[int] = []
+
+    def work() -> None:
+        for _ in range(3):
+            wrong.extend(i for i, doc in enumerate(docs) if sanitize_html(doc) != expected[i])
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
