@@ -8,7 +8,7 @@ class ArchiveConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from archive import oai
+        from archive import oai, site_url  # noqa: F401 - site_url registers a deploy check
         from archive.models import Essay
 
         # OAI-PMH reports deleted essays as deleted records (deletedRecord "persistent").

@@ -6,7 +6,6 @@ import datetime
 import hashlib
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from archive.sanitize import html_to_text, sanitize_html
+from archive.site_url import site_url
 
 LANGUAGE_CHOICES = [("en", "English"), ("ru", "Russian")]
 
@@ -407,7 +407,7 @@ class Essay(models.Model):
         return reverse("archive:essay_permalink", kwargs={"pk": self.pk})
 
     def get_full_permanent_url(self) -> str:
-        return settings.SITE_URL + self.get_permanent_url()
+        return site_url() + self.get_permanent_url()
 
     @property
     def is_published(self) -> bool:

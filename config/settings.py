@@ -48,6 +48,7 @@ INSTALLED_APPS = DJANGO_APPS + ["search"] + THIRD_PARTY_APPS + ["archive"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "archive.site_url.SiteUrlMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,6 +126,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise as they are.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -137,9 +140,13 @@ STORAGES = {
     },
 }
 
-# The site's name and the public base URL used in citations, feeds and OAI-PMH identifiers.
+# The site's name, and the public base URL of permanent links, citations, feeds and OAI-PMH
+# identifiers. Production sets SITE_URL (`check --deploy` warns without it); unset, links follow
+# the address each request came to (archive/site_url.py), and outside a request (a management
+# command) the HOST:PORT the development server is given.
 SITE_NAME = env.str("SITE_NAME", default="The Essay Archive")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+LOCAL_SITE_URL = f"http://{env.str('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}"
 
 # Security: secure by default, relaxed only by DEBUG for local development over plain HTTP.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -56,3 +56,10 @@ def search_index(tmp_path: Path) -> Iterator[Path]:
         yield path
     finally:
         _point_search_index_at(_SESSION_INDEX)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_site_url(settings) -> None:
+    """Give every test production's rule, a fixed SITE_URL (so URLs made in the test and in a
+    request agree); tests of the development rule (links follow the request) clear it."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
