@@ -5,7 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from archive import oai, opensearch
+from archive import oai, opensearch, unapi
 from archive.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -30,5 +30,6 @@ urlpatterns = [
         name="robots_txt",
     ),
     path("opensearch.xml", opensearch.description, name="opensearch"),
+    path("unapi", unapi.unapi, name="unapi"),
     path("", include("archive.urls")),
 ]
