@@ -14,7 +14,13 @@ import unicodedata
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
-from archive.citations import csl_iso, csl_year, original_sentence, statements
+from archive.citations import (
+    ORIGINAL_CIRCA_STATEMENT,
+    csl_iso,
+    csl_year,
+    original_sentence,
+    statements,
+)
 
 # --- BibTeX (biblatex) ---------------------------------------------------------------------
 
@@ -127,11 +133,12 @@ def _ris_record(item: dict) -> str:
 
 
 def ris_notes(item: dict) -> list[str]:
-    """Return the notes of a RIS record, which has no field for an original publication."""
-    notes = [n for n in statements(item) if not n.startswith("Originally published")]
-    if sentence := original_sentence(item):
-        notes.insert(0, sentence)
-    return notes
+    """Return the notes of a RIS record, which has no field for an original publication: the
+    sentence that says it all ("..., c. 2009, URL."), then the other statements."""
+    if not (sentence := original_sentence(item)):
+        return statements(item)
+    said = ("Originally published", ORIGINAL_CIRCA_STATEMENT)
+    return [sentence, *(n for n in statements(item) if not n.startswith(said))]
 
 
 # --- CSL-JSON ---------------------------------------------------------------------------
