@@ -150,9 +150,11 @@ def node_packages() -> Path:
     lock = (NODE_PACKAGES / "package-lock.json").read_bytes()
     target = CACHE / "node"
     with _locked("node"):
-        if (target / "package-lock.json").exists() and (
-            target / "package-lock.json"
-        ).read_bytes() == lock and (target / "node_modules" / ".installed").exists():
+        if (
+            (target / "package-lock.json").exists()
+            and (target / "package-lock.json").read_bytes() == lock
+            and (target / "node_modules" / ".installed").exists()
+        ):
             return target / "node_modules"
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)

@@ -131,4 +131,3 @@ def test_no_awkward_wraps_on_a_phone(pages, new_page):
         }""",
     )
     assert fits
-
