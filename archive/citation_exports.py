@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 from archive.citations import (
@@ -170,7 +169,19 @@ def coins_title(item: dict) -> str:
         ("rft.description", item.get("abstract", "")),
         ("rft.language", item.get("language", "")),
     ]
-    return urlencode([(key, value) for key, value in pairs if value])
+    return "&".join(f"{key}={form_quote(value)}" for key, value in pairs if value)
+
+
+# What `urllib.parse.quote_plus` writes for each byte, as one table: `str.translate` applies it in
+# C, where quote_plus loops over the bytes in Python (most of a list page's COinS time).
+_FORM_QUOTE = {b: chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_.-~")
+               else f"%{b:02X}" for b in range(256)}  # fmt: skip
+_FORM_QUOTE[ord(" ")] = "+"
+
+
+def form_quote(value: str) -> str:
+    """Return `value` as `urllib.parse.quote_plus` does (UTF-8, percent-encoded, "+" for space)."""
+    return value.encode().decode("latin-1").translate(_FORM_QUOTE)
 
 
 # --- Zotero RDF (what unAPI offers Zotero first: every field of the item, Extra included) -------

