@@ -8,7 +8,7 @@ class ArchiveConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from archive import oai
+        from archive import oai, site_url  # noqa: F401 - site_url registers a deploy check
         from archive.caching import bump_after_commit
         from archive.history import recording
         from archive.models import Author, Authorship, Essay, Republication, Source, Topic

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
-from archive import citations
+from archive import citation_exports, citations
 from archive.models import Author, Essay, Source, Topic
 
 MAX_EXPORT_IDS = 200  # a reading list, not a dump of the archive
 
-
-def _csl_json(items: list[dict]) -> str:
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
-
-
 # format -> (serializer, media type); file extensions are the format names.
 EXPORTS: dict[str, tuple[Callable[[list[dict]], str], str]] = {
-    "bib": (citations.to_bibtex, "application/x-bibtex"),
-    "ris": (citations.to_ris, "application/x-research-info-systems"),
-    "json": (_csl_json, "application/vnd.citationstyles.csl+json"),
+    "bib": (citation_exports.to_bibtex, "application/x-bibtex"),
+    "ris": (citation_exports.to_ris, "application/x-research-info-systems"),
+    "json": (citation_exports.to_csl_json, "application/vnd.citationstyles.csl+json"),
 }
 
 
@@ -37,8 +31,7 @@ def essay_cite(request: HttpRequest, pk: int) -> HttpResponse:
         "paragraph_error": error,
         "paragraph_url": csl["URL"] if paragraph else "",
         "rendered": citations.render_all(csl, paragraph=paragraph),
-        "republication": csl.get("note", ""),
-        "formats": EXPORTS,
+        "republication": citations.original_publication_note(essay),
     }
     return render(request, "archive/citation.html", context, status=400 if error else 200)
 

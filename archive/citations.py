@@ -1,17 +1,20 @@
-"""Cite an essay: Essay -> CSL-JSON, rendered by citeproc-py in five styles, and exported as
-BibTeX, RIS and CSL-JSON. Everything downstream consumes the dict `essay_to_csl` returns."""
+"""Cite an essay: Essay -> CSL-JSON, rendered as HTML by citeproc-py in five styles.
+
+Everything downstream consumes the dict `essay_to_csl` returns: the citation page, the page's
+metadata tags (templatetags/citation_tags.py) and the BibTeX, RIS, CSL-JSON and Zotero exports
+(citation_exports.py).
+"""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
 import json
+import logging
 import re
 import threading
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache as cache_once
-from functools import cached_property
 from pathlib import Path
 
 import bleach
@@ -24,6 +27,7 @@ from citeproc import (
     formatter,
 )
 from citeproc.source.json import CiteProcJSON
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import escape
@@ -33,6 +37,7 @@ from archive.models import DatePrecision, Essay
 
 citeproc_patches.apply()
 
+log = logging.getLogger(__name__)
 CSL_DIR = Path(__file__).resolve().parent / "csl"
 
 
@@ -53,6 +58,10 @@ STYLES = [
     Style("modern-language-association", "MLA (9th ed.)", "en-US"),
     Style("harvard-cite-them-right", "Harvard (Cite Them Right)", "en-GB"),
 ]
+
+# What a reference manager is told where no field of its own can say it.
+CIRCA_STATEMENT = "The date of publication is approximate."
+ORIGINAL_CIRCA_STATEMENT = "The date of original publication is approximate."
 
 
 # --- Essay -> CSL-JSON ------------------------------------------------------------------
@@ -83,40 +92,117 @@ def csl_name(author) -> dict:
 def essay_to_csl(
     essay: Essay, *, accessed: datetime.date | None = None, paragraph: int | None = None
 ) -> dict:
-    """Return the essay as a CSL-JSON item: the archive's copy, with its original publication.
+    """Return the essay as a CSL-JSON web page: the archive's copy, with its original publication.
 
-    The archive's permanent URL is the URL cited (with `#p-N` when citing one paragraph);
-    the original publication goes in CSL's `original-*` variables and in `note`; its URL,
-    for which CSL has no variable, also goes in `custom` (CSL-JSON 1.0.2's place for data
-    without a variable of its own).
+    The archive's permanent URL is the URL cited (with `#p-N` when citing one paragraph), and
+    the essay's source the website it belongs to (the archive itself for an essay without a
+    source). The original publication is kept whole in `custom` (CSL-JSON 1.0.2's place for
+    data without a variable: CSL has none for its URL), and goes in CSL's `original-*`
+    variables only for a republication in a later year, the case styles print well ("(2011/
+    2014)", "Originally published by ..., 2011"); for a same-year copy they would print
+    "2014/2014", or "(Original work published Foreign Policy)" without a date. Whatever the
+    variables cannot say is in `note`, with them, as Zotero's Extra field reads it.
     """
     url = essay.get_full_permanent_url() + (f"#p-{paragraph}" if paragraph else "")
     item = {
         "id": f"essay-{essay.pk}",
         "type": "webpage",
         "title": essay.title,
+        "container-title": essay.source.name if essay.source else settings.SITE_NAME,
         "URL": url,
         "accessed": csl_date(accessed or timezone.localdate(), DatePrecision.DAY),
         "language": essay.language,
     }
+    if (short := short_title(essay.title)) and short != essay.title:
+        item["title-short"] = short
     if authors := essay.ordered_authors:
         item["author"] = [csl_name(author) for author in authors]
     if issued := csl_date(essay.published_on, essay.date_precision):
         item["issued"] = issued
-    if essay.source:
-        item["container-title"] = essay.source.name
-        item["publisher"] = essay.source.name
     if essay.standfirst:
         item["abstract"] = essay.standfirst
-    if essay.original_publication:
-        item["original-publisher"] = essay.original_publication
-        if original := csl_date(essay.original_date, essay.original_date_precision):
-            item["original-date"] = original
-        if essay.original_url:
-            item["custom"] = {"original-URL": essay.original_url}
-    if note := original_publication_note(essay):
+    if original := _original_publication(essay):
+        item["custom"] = original
+        date = original.get("original-date")
+        if issued and date and date["date-parts"][0][0] != issued["date-parts"][0][0]:
+            item["original-publisher"] = original["original-publisher"]
+            item["original-date"] = date
+    elif essay.original_note:
+        item["custom"] = {"original-note": essay.original_note}
+    if note := "\n".join(extra_lines(item)):
         item["note"] = note
     return item
+
+
+def _original_publication(essay: Essay) -> dict:
+    if not essay.original_publication:
+        return {}
+    original = {"original-publisher": essay.original_publication}
+    if date := csl_date(essay.original_date, essay.original_date_precision):
+        original["original-date"] = date
+    if essay.original_url:
+        original["original-URL"] = essay.original_url
+    return original
+
+
+def short_title(title: str) -> str:
+    """Return the title without its subtitle: up to the first colon, or the first question
+    that does not end it (the rule Zotero applies to every item it saves from a page)."""
+    short = title.split(":", 1)[0]
+    if "?" in short[:-1]:
+        short = short[: short.index("?") + 1]
+    return short.strip()
+
+
+def extra_lines(csl: dict) -> list[str]:
+    """Return Zotero's "Extra" for `csl`: the `original-*` variables, as the lines Zotero
+    passes to its styles ("Citing Fields from Extra"), then `statements(csl)`."""
+    lines = []
+    if publisher := csl.get("original-publisher"):
+        lines.append(f"original-publisher: {publisher}")
+    if date := csl.get("original-date"):
+        lines.append(f"original-date: {csl_iso(date)}")
+    return lines + statements(csl)
+
+
+def statements(csl: dict) -> list[str]:
+    """Return sentences for what the item's fields do not say (or not in every format): an
+    approximate date, and the original publication beyond the `original-*` variables."""
+    lines = [CIRCA_STATEMENT] if csl.get("issued", {}).get("circa") else []
+    custom = csl.get("custom", {})
+    if "original-publisher" not in csl:
+        lines += [sentence] if (sentence := original_sentence(csl)) else []
+    else:
+        if csl["original-date"].get("circa"):
+            lines.append(ORIGINAL_CIRCA_STATEMENT)
+        if url := custom.get("original-URL"):
+            lines.append(f"Originally published at {url}")
+    if note := custom.get("original-note"):
+        lines.append(note)
+    return lines
+
+
+def original_sentence(csl: dict) -> str:
+    """Return "Originally published in Foreign Policy, June 2013, URL." or "" (the date left
+    out when it is the essay's own)."""
+    custom = csl.get("custom", {})
+    if not (publisher := custom.get("original-publisher")):
+        return ""
+    parts = [f"Originally published in {publisher}"]
+    if (date := custom.get("original-date")) and date != csl.get("issued"):
+        parts.append(display_date(date))
+    if url := custom.get("original-URL"):
+        parts.append(url)
+    return ", ".join(parts) + "."
+
+
+def display_date(date: dict) -> str:
+    """Return a CSL date as the archive writes one: "17 June 2013", "June 2013", "c. 2011"."""
+    year, month, day = [*date["date-parts"][0], None, None][:3]
+    if date.get("circa"):
+        return f"c. {year}"
+    month_name = datetime.date(2000, month, 1).strftime("%B") if month else ""
+    return " ".join(str(part) for part in (day, month_name, year) if part)
 
 
 def original_publication_note(essay: Essay) -> str:
@@ -131,46 +217,45 @@ def original_publication_note(essay: Essay) -> str:
     return ", ".join(parts) + "."
 
 
+def csl_year(date: dict | None) -> str:
+    return str(date["date-parts"][0][0]) if date else ""
+
+
+def csl_iso(date: dict | None) -> str:
+    """Return a CSL date as ISO 8601 to its precision ("2013-06", "2011")."""
+    if not date:
+        return ""
+    parts = date["date-parts"][0]
+    return "-".join([f"{parts[0]:04d}", *(f"{p:02d}" for p in parts[1:])])
+
+
 # --- Rendering ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class RenderedCitation:
-    """A citation in one style, as HTML (what the page shows) and as plain text.
-
-    The text is rendered by citeproc's plain formatter on first use only: the page shows the
-    HTML (its copy buttons copy the element's text), so a first visit pays for 10 renders,
-    not 20. The text is not derived from the HTML, because citeproc-py's HTML output is not
-    the plain one with tags: "<i>U.S.</i>." keeps the period the plain "U.S." drops.
-    """
+    """A citation in one style, as the HTML the page shows (its copy buttons copy the text)."""
 
     style: Style
     citation_html: str  # the note (Chicago NB) or the in-text citation
     bibliography_html: str  # the bibliography / reference-list entry
-    csl: dict = field(repr=False, compare=False)
-    paragraph: int | None = None
-
-    @cached_property
-    def _text(self) -> dict[str, str]:
-        return _render_format(self.csl, self.style, self.paragraph, "text")
-
-    @property
-    def citation_text(self) -> str:
-        return self._text["citation"]
-
-    @property
-    def bibliography_text(self) -> str:
-        return self._text["bibliography"]
 
 
 @cache_once
 def load_style(key: str, locale: str) -> CitationStylesStyle:
-    """Parse a style (and its locales) once per process; its lookups are memoized from then
-    on (`citeproc_patches.freeze`), which makes a render about three times faster."""
-    source = citeproc_patches.corrected_style(CSL_DIR / f"{key}.csl")
+    """Parse a style (and its locales) once per process; with the fast path installed its
+    lookups are memoized from then on (`freeze`), which makes a render about three times
+    faster. A correction that no longer applies to the style file is logged and left out."""
+    path = CSL_DIR / f"{key}.csl"
+    try:
+        source = citeproc_patches.corrected_style(path)
+    except LookupError:
+        log.exception("Style %s loaded without our corrections", key)
+        source = str(path)
     style = CitationStylesStyle(source, locale=locale, validate=False)
-    roots = {style.root, *(locale.getroottree().getroot() for locale in style.root.locales)}
-    style.frozen_elements = [el for root in roots for el in citeproc_patches.freeze(root)]
+    if citeproc_patches.installed()["fast-path"]:
+        roots = {style.root, *(locale.getroottree().getroot() for locale in style.root.locales)}
+        style.frozen_elements = [el for root in roots for el in citeproc_patches.freeze(root)]
     return style
 
 
@@ -184,65 +269,54 @@ _render_lock = threading.Lock()
 # page's publisher (Chicago: "Valdai Discussion Club, Foreign Policy, June 17, 2013"), APA
 # "(Original work published Foreign Policy)", Harvard nothing, and none has a variable for
 # the original URL. So the original publication is added by `republication_sentence`.
-_NOT_FOR_CITEPROC = {
-    "note", "original-publisher", "original-date", "publisher", "abstract", "custom"
-}  # fmt: skip
+_NOT_FOR_CITEPROC = {"note", "original-publisher", "original-date", "abstract", "custom"}
 
 
 def render(csl: dict, style: Style, *, paragraph: int | None = None) -> RenderedCitation:
-    """Return the citation and bibliography entry for `csl` in `style`, as HTML and text.
+    """Return the citation and bibliography entry for `csl` in `style`, as HTML.
 
     A pinpoint (`paragraph`) goes in the note or in-text citation only; the bibliography
     entry cites the whole essay, at its URL without the paragraph anchor.
     """
-    html = _render_format(csl, style, paragraph, "html")
+    item = _escaped({k: v for k, v in csl.items() if k not in _NOT_FOR_CITEPROC})
+    whole = {**item, "URL": item["URL"].split("#", 1)[0]}
+    pinpoint = {"locator": Locator("paragraph", str(paragraph))} if paragraph else {}
+    with _render_lock:
+        out = _cite(style, item, whole, pinpoint)
+    out = {key: citeproc_patches.finish(value) for key, value in out.items()}
+    if sentence := republication_sentence(csl, style):
+        out["bibliography"] += " " + sentence
     return RenderedCitation(
         style=style,
-        citation_html=_allow_formatting_only(html["citation"]),
-        bibliography_html=_allow_formatting_only(html["bibliography"]),
-        csl=csl,
-        paragraph=paragraph,
+        citation_html=_allow_formatting_only(out["citation"]),
+        bibliography_html=_allow_formatting_only(out["bibliography"]),
     )
 
 
-def _render_format(csl: dict, style: Style, paragraph: int | None, name: str) -> dict[str, str]:
-    """Return {"citation": ..., "bibliography": ...} for `csl` in `style`, as "html" or "text"."""
-    html = name == "html"
-    prepare, fmt = (_escaped, formatter.html) if html else (dict, formatter.plain)
-    item = {k: v for k, v in csl.items() if k not in _NOT_FOR_CITEPROC}
-    item, whole = prepare(item), prepare({**item, "URL": item["URL"].split("#", 1)[0]})
-    pinpoint = {"locator": Locator("paragraph", str(paragraph))} if paragraph else {}
-    with _render_lock:
-        out = _cite(style, item, whole, pinpoint, fmt)
-    out = {key: citeproc_patches.finish(value) for key, value in out.items()}
-    if sentence := republication_sentence(csl, style, html=html):
-        out["bibliography"] += " " + sentence
-    return out
-
-
-def _cite(style: Style, item: dict, whole: dict, pinpoint: dict, fmt) -> dict[str, str]:
-    """Return citeproc's citation of `item` and bibliography entry for `whole` in `fmt`."""
-    cited = _processor(style, item, fmt)
+def _cite(style: Style, item: dict, whole: dict, pinpoint: dict) -> dict[str, str]:
+    """Return citeproc's citation of `item` and bibliography entry for `whole`, in HTML."""
+    cited = _processor(style, item)
     citation = Citation([cite := CitationItem(item["id"], **pinpoint)])
     cited.register(citation)
     citeproc_patches.pin_reference(cite)
     note = str(cited.cite(citation, lambda _: None))
-    listed = _processor(style, whole, fmt)
+    listed = _processor(style, whole)
     listed.register(Citation([entry := CitationItem(item["id"])]))
     citeproc_patches.pin_reference(entry)
     entries = listed.bibliography()
     return {"citation": note, "bibliography": str(entries[0]) if entries else ""}
 
 
-def _processor(style: Style, item: dict, fmt) -> CitationStylesBibliography:
+def _processor(style: Style, item: dict) -> CitationStylesBibliography:
     return CitationStylesBibliography(
-        load_style(style.key, style.locale), CiteProcJSON([item]), fmt
+        load_style(style.key, style.locale), CiteProcJSON([item]), formatter.html
     )
 
 
 def _escaped(item: dict) -> dict:
     """Return `item` with its text HTML-escaped: citeproc-py's HTML formatter escapes
-    nothing it reads from CSL-JSON, so a title like "</script>" would come out as markup."""
+    nothing it reads from CSL-JSON, so a title like "</script>" would come out as markup
+    (an upstream bug: tests/test_citeproc_fixes.py checks that it is still there)."""
     return {k: escape(v) if isinstance(v, str) else v for k, v in item.items()}
 
 
@@ -285,17 +359,21 @@ def _already_clean(html: str) -> bool:
 
 
 def render_all(csl: dict, *, paragraph: int | None = None) -> list[RenderedCitation]:
-    """Return `csl` rendered in every style the archive offers, in display order.
+    """Return `csl` rendered in every style the archive offers, in display order; an empty
+    list (logged) if citeproc fails, so the page still offers the downloads.
 
-    The ten citeproc-py renders (5 styles x citation/bibliography, in HTML) cost more than
-    the rest of the page, so they are cached under a digest of everything they are made
-    from: the CSL item (essay, authors, source, URL, access date), the pinpoint, and the
-    style files and code that render it. Any change to those inputs is a new key, so
-    nothing needs clearing.
+    The ten citeproc-py renders (5 styles x citation/bibliography) cost more than the rest of
+    the page, so they are cached under a digest of everything they are made from: the CSL
+    item (essay, authors, source, URL, access date), the pinpoint, and the style files and
+    code that render it. Any change to those inputs is a new key, so nothing needs clearing.
     """
     key = _render_key(csl, paragraph)
     if (rendered := cache.get(key)) is None:
-        rendered = [render(csl, style, paragraph=paragraph) for style in STYLES]
+        try:
+            rendered = [render(csl, style, paragraph=paragraph) for style in STYLES]
+        except Exception:
+            log.exception("Citations of %s could not be rendered", csl.get("id"))
+            return []
         cache.set(key, rendered, RENDER_CACHE_SECONDS)
     return rendered
 
@@ -311,13 +389,15 @@ def _render_key(csl: dict, paragraph: int | None) -> str:
 
 @cache_once
 def _renderer_version() -> str:
-    """Return a digest of what turns CSL-JSON into text: a deploy that changes a style file
-    or the rendering code must not serve citations rendered by the old one (shared caches)."""
-    sources = [*sorted(CSL_DIR.glob("*.csl")), Path(citeproc_patches.__file__), Path(__file__)]
+    """Return a digest of what turns CSL-JSON into HTML: a deploy that changes a style file or
+    the rendering code must not serve citations rendered by the old one (shared caches)."""
+    patches = Path(citeproc_patches.__file__).parent
+    sources = [*sorted(CSL_DIR.glob("*.csl")), *sorted(patches.glob("*.py")), Path(__file__)]
     digest = hashlib.sha256()
     for path in sources:
         digest.update(path.read_bytes())
     digest.update(repr(STYLES).encode())
+    digest.update(repr(sorted(citeproc_patches.installed().items())).encode())
     return digest.hexdigest()[:16]
 
 
@@ -357,117 +437,16 @@ def style_date(date: dict, style: Style) -> str:
     return f"{month_name} {day}, {year}"
 
 
-def republication_sentence(csl: dict, style: Style, *, html: bool) -> str:
-    """Return "Originally published in *Foreign Policy*, June 2013, URL." for `style`, or ""."""
-    publication = csl.get("original-publisher")
-    if not publication:
+def republication_sentence(csl: dict, style: Style) -> str:
+    """Return "Originally published in <i>Foreign Policy</i>, June 2013, URL." for `style`,
+    as HTML, or "" (the date left out when it is the essay's own)."""
+    custom = csl.get("custom", {})
+    if not (publication := custom.get("original-publisher")):
         return ""
-    name = f"<i>{escape(publication)}</i>" if html else publication
-    parts = [f"Originally published in {name}"]
-    if date := csl.get("original-date"):
+    parts = [f"Originally published in <i>{escape(publication)}</i>"]
+    if (date := custom.get("original-date")) and date != csl.get("issued"):
         parts.append(style_date(date, style))
-    if url := csl.get("custom", {}).get("original-URL"):
-        parts.append(escape(url) if html else url)
+    if url := custom.get("original-URL"):
+        parts.append(escape(url))
     sentence = ", ".join(parts)
     return f"({sentence})" if style.key == "apa" else f"{sentence}."
-
-
-# --- BibTeX -------------------------------------------------------------------------------
-
-_BIBTEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-_BIBTEX_ESCAPE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIALS))
-
-
-def bibtex_escape(value: str) -> str:
-    """Return `value` safe inside a braced BibTeX field (UTF-8 kept, as biber reads it)."""
-    return _BIBTEX_ESCAPE.sub(lambda m: _BIBTEX_SPECIALS[m.group()], " ".join(value.split()))
-
-
-def citation_key(csl: dict) -> str:
-    """Return a key that stays the same for an essay: first author's family name, year, id."""
-    names = csl.get("author") or [{}]
-    family = names[0].get("family") or names[0].get("literal") or "anon"
-    ascii_family = unicodedata.normalize("NFKD", family).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^a-z]", "", ascii_family.lower()) or "anon"
-    year = csl_year(csl.get("issued")) or "nd"
-    return f"{stem}{year}-{csl['id']}"
-
-
-def csl_year(date: dict | None) -> str:
-    return str(date["date-parts"][0][0]) if date else ""
-
-
-def csl_iso(date: dict | None) -> str:
-    """Return a CSL date as ISO 8601 to its precision ("2013-06", "2011")."""
-    if not date:
-        return ""
-    parts = date["date-parts"][0]
-    return "-".join([f"{parts[0]:04d}", *(f"{p:02d}" for p in parts[1:])])
-
-
-def bibtex_name(name: dict) -> str:
-    if "literal" in name:
-        return "{" + bibtex_escape(name["literal"]) + "}"
-    return f"{bibtex_escape(name['family'])}, {bibtex_escape(name['given'])}"
-
-
-def to_bibtex(items: list[dict]) -> str:
-    """Return biblatex `@online` entries for CSL items (fields also read by BibTeX tools)."""
-    return "\n".join(_bibtex_entry(item) for item in items)
-
-
-def _bibtex_entry(item: dict) -> str:
-    fields = {
-        "author": " and ".join(bibtex_name(n) for n in item.get("author", [])),
-        "title": bibtex_escape(item["title"]),
-        "date": csl_iso(item.get("issued")),
-        "year": csl_year(item.get("issued")),
-        "organization": bibtex_escape(item.get("container-title", "")),
-        "url": item["URL"],
-        "urldate": csl_iso(item.get("accessed")),
-        "langid": {"en": "english", "ru": "russian"}.get(item.get("language", ""), ""),
-        "abstract": bibtex_escape(item.get("abstract", "")),
-        "note": bibtex_escape(item.get("note", "")),
-    }
-    if item.get("issued", {}).get("circa"):
-        fields["date"] += "~"  # biblatex's EDTF marker for an approximate date
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
-    return f"@online{{{citation_key(item)},\n{body}\n}}\n"
-
-
-# --- RIS ----------------------------------------------------------------------------------
-
-
-def to_ris(items: list[dict]) -> str:
-    """Return RIS records (type ELEC, a web page) for CSL items, CRLF line ends per the spec."""
-    return "".join(_ris_record(item) for item in items)
-
-
-def _ris_record(item: dict) -> str:
-    lines = [("TY", "ELEC"), ("ID", citation_key(item))]
-    for name in item.get("author", []):
-        lines.append(("AU", name.get("literal") or f"{name['family']}, {name['given']}"))
-    lines.append(("TI", item["title"]))
-    if item.get("container-title"):
-        lines += [("T2", item["container-title"]), ("PB", item["container-title"])]
-    if issued := item.get("issued"):
-        year, month, day = [*issued["date-parts"][0], None, None][:3]
-        # RIS date: YYYY/MM/DD/other, unknown parts left empty ("2013/06//").
-        month_day = "/".join(f"{part:02d}" if part else "" for part in (month, day))
-        lines += [("PY", str(year)), ("DA", f"{year:04d}/{month_day}/")]
-    lines += [("UR", item["URL"]), ("Y2", csl_iso(item.get("accessed")).replace("-", "/"))]
-    lines += [("LA", item.get("language", "")), ("AB", item.get("abstract", ""))]
-    lines += [("N1", item.get("note", ""))]
-    text = "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines if value)
-    return text + "ER  - \r\n\r\n"

@@ -15,6 +15,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from archive.models import Author, CatalogueEntry, Essay, Source, Topic
+from archive.site_url import site_url
 
 FEED_LENGTH = 30
 # Characters XML 1.0 cannot carry at all, not even escaped: a title pasted with one would make
@@ -87,8 +88,8 @@ def as_datetime(value: datetime.date) -> datetime.datetime:
 class EssayFeed(Feed):
     """What every essay feed shares: how an essay becomes an entry. Subclasses choose the essays.
 
-    The entry id is the essay's permanent URL on settings.SITE_URL, so it stays the same
-    whatever host served the feed and whatever the slug becomes.
+    The entry id is the essay's permanent URL (on SITE_URL in production), so it stays the
+    same whatever the slug becomes.
     """
 
     feed_type = EssayAtomFeed
@@ -127,7 +128,7 @@ class EssayFeed(Feed):
     def item_extra_kwargs(self, essay: Essay) -> dict:
         return {
             "authors": [
-                (author.name, settings.SITE_URL + author.get_absolute_url())
+                (author.name, site_url() + author.get_absolute_url())
                 for author in essay.ordered_authors
             ],
             # The stored body is sanitized on every save (archive/sanitize.py), never raw input.

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.text import slugify
 
 from archive.collation import MAX_KEY_LENGTH, collation_key
 from archive.sanitize import html_to_text, sanitize_html
+from archive.site_url import site_url
 
 LANGUAGE_CHOICES = [("en", "English"), ("ru", "Russian")]
 
@@ -421,10 +422,10 @@ class Essay(models.Model):
 
     def get_permanent_url(self) -> str:
         """Return the URL that never changes (it redirects to the current slug)."""
-        return reverse("archive:essay_permalink", kwargs={"pk": self.pk})
+        return _permalink_pattern(get_script_prefix()).replace(_PK_PLACEHOLDER, str(self.pk))
 
     def get_full_permanent_url(self) -> str:
-        return settings.SITE_URL + self.get_permanent_url()
+        return site_url() + self.get_permanent_url()
 
     @property
     def is_published(self) -> bool:
@@ -468,6 +469,16 @@ class Essay(models.Model):
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.word_count / 230))
+
+
+# Lists mark every essay with its permanent URL (COinS, unAPI): reversing the route once per
+# script prefix and filling in the number is a tenth of the cost of a `reverse` per essay.
+_PK_PLACEHOLDER = "9876543210"
+
+
+@functools.lru_cache(maxsize=8)
+def _permalink_pattern(script_prefix: str) -> str:
+    return reverse("archive:essay_permalink", kwargs={"pk": int(_PK_PLACEHOLDER)})
 
 
 class Authorship(models.Model):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from archive.models import Essay, EssayTombstone, Source, Topic
+from archive.site_url import site_url
 
 METADATA_FORMATS = [
     {
@@ -62,8 +63,8 @@ class OAIError(Exception):
 
 
 def repository_host() -> str:
-    """Return the namespace part of our identifiers: the host of settings.SITE_URL."""
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+    """Return the namespace part of our identifiers: the host of the site's URL."""
+    return urlsplit(site_url()).hostname or "localhost"
 
 
 def essay_identifier(essay_id: int) -> str:

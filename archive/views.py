@@ -126,7 +126,7 @@ def essay_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     essay = get_object_or_404(visible.for_listing().prefetch_related("republications"), pk=pk)
     if slug != essay.slug:  # an old or mistyped slug: the id decides, the URL follows
         return redirect(essay, permanent=True)
-    published = Essay.objects.published().only("pk", "slug", "title", "published_on")
+    published = Essay.objects.published().only("pk", "slug", "title", "published_on", "language")
     context = {
         "essay": essay,
         "previous_essay": published.previous_to(essay),

@@ -50,6 +50,7 @@ INSTALLED_APPS = DJANGO_APPS + ["search"] + THIRD_PARTY_APPS + ["archive"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "archive.site_url.SiteUrlMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +145,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise as they are.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -161,14 +164,21 @@ STORAGES = {
 HISTORY_KEEP_DAYS = env.int("HISTORY_KEEP_DAYS", default=0)  # 0: keep every version for ever
 HISTORY_KEEP_VERSIONS = env.int("HISTORY_KEEP_VERSIONS", default=10)
 
-# The site's name and the public base URL used in citations, feeds and OAI-PMH identifiers.
+# The site's name, and the public base URL of permanent links, citations, feeds and OAI-PMH
+# identifiers. Production sets SITE_URL (`check --deploy` warns without it); unset, links follow
+# the address each request came to (archive/site_url.py), and outside a request (a management
+# command) the HOST:PORT the development server is given.
 SITE_NAME = env.str("SITE_NAME", default="The Essay Archive")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+LOCAL_SITE_URL = f"http://{env.str('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}"
 
 # OAI-PMH (archive/oai.py): the address Identify gives harvesters to write to, and the records
 # per ListRecords/ListIdentifiers page. Sitemaps: URLs per sitemap file (50,000 at most).
+# Production sets OAI_ADMIN_EMAIL (`check --deploy` warns without it); the default names the
+# site's host, or localhost.localdomain (the OAI-PMH schema wants a dotted domain).
+_HOST = urlsplit(SITE_URL or LOCAL_SITE_URL).hostname or ""
 OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="") or (
-    f"archive@{urlsplit(SITE_URL).hostname or 'localhost'}"
+    f"archive@{_HOST if '.' in _HOST and not _HOST[0].isdigit() else 'localhost.localdomain'}"
 )
 OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
 SITEMAP_LIMIT = env.int("SITEMAP_LIMIT", default=50_000)

@@ -5,7 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from archive import oai, opensearch
+from archive import oai, opensearch, unapi
 from archive.sitemaps import SITEMAPS
 from search.health import healthz
 
@@ -32,5 +32,6 @@ urlpatterns = [
     ),
     path("opensearch.xml", opensearch.description, name="opensearch"),
     path("healthz", healthz, name="healthz"),
+    path("unapi", unapi.unapi, name="unapi"),
     path("", include("archive.urls")),
 ]

@@ -66,3 +66,19 @@ def fresh_cache() -> Iterator[None]:
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fixed_site_url(settings) -> None:
+    """Give every test production's rule, a fixed SITE_URL (so URLs made in the test and in a
+    request agree); tests of the development rule (links follow the request) clear it."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="session")
+def zotero_server() -> Iterator[str]:
+    """Zotero's translation-server, started once for the session (tests/clients.py)."""
+    from tests.clients import translation_server
+
+    with translation_server() as url:
+        yield url

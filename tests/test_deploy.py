@@ -52,6 +52,7 @@ def production_env(data_dir: Path, **extra: str) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="archive.example.org,127.0.0.1,localhost",
+        SITE_URL="https://archive.example.org",
         DATA_DIR=str(data_dir),
         DATABASE_URL=database_url_of(data_dir),
         SEARCH_URL=os.environ["SEARCH_URL"],  # the test session's temporary index

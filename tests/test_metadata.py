@@ -50,8 +50,15 @@ def test_seed_essays_metadata(client):
     assert meta(text, "citation_publisher") == ["Valdai Discussion Club"]
     assert meta(text, "citation_public_url") == [f"{SITE}/essays/{reset.pk}/"]
     assert meta(text, "DC.identifier") == [f"{SITE}/essays/{reset.pk}/"]
+    assert meta(text, "citation_online_date") == []  # not a date the page gives (issue 15)
+    assert meta(text, "citation_journal_title") == []  # a web page, not a journal article
+    assert meta(text, "z.itemType") == ["webpage"]
+    assert meta(text, "prism.publicationName") == ["Valdai Discussion Club"]
+    assert meta(text, "z.extra") == ["The date of publication is approximate."]
+    assert meta(text, "citation_abstract") == [reset.standfirst]
     [ld] = data["json-ld"]
-    assert ld["@type"] == "ScholarlyArticle" and ld["author"] == []
+    assert ld["@type"] == "Article" and ld["author"] == []
+    assert ld["isPartOf"] == {"@type": "WebSite", "name": "Valdai Discussion Club"}
     assert ld["publisher"] == {"@type": "Organization", "name": "Valdai Discussion Club"}
     assert ld["datePublished"] == "2011" and "isBasedOn" not in ld
 
@@ -63,7 +70,11 @@ def test_seed_essays_metadata(client):
     assert meta(text, "citation_publication_date") == ["2013/06"]
     assert meta(text, "DC.date") == ["2013-06"]
     assert meta(text, "citation_language") == ["en"]
-    assert meta(text, "citation_online_date") == [f"{mad.created:%Y/%m/%d}"]
+    assert meta(text, "citation_online_date") == []
+    # no source: the archive is the website; no standfirst: no description to take for one
+    assert meta(text, "prism.publicationName") == ["The Essay Archive"]
+    assert meta(text, "description") == [] and meta(text, "citation_abstract") == []
+    assert meta(text, "z.extra") == ["Originally published in Foreign Policy."]
     canonical = SITE + mad.get_absolute_url()
     assert meta(text, "citation_fulltext_html_url") == [canonical]
     assert f'<link rel="canonical" href="{canonical}">' in text

@@ -135,17 +135,16 @@ def test_citation_page_repeat_visit_does_not_render_again(client, monkeypatch):
     assert calls == []
 
 
-def test_citation_page_renders_html_only_and_text_on_demand(client, monkeypatch):
-    """The page shows HTML; the plain text (exports, tests) is rendered when first read."""
+def test_citation_page_renders_each_style_once(client, monkeypatch):
+    """A first visit renders the five styles once each, in HTML (there is no other renderer)."""
     essay = make_essay("Once", authors=[make_author()])
-    formats = []
-    real = citations._render_format
-    monkeypatch.setattr(citations, "_render_format", lambda *a: formats.append(a[3]) or real(*a))
+    styles = []
+    real = citations._cite
+    monkeypatch.setattr(
+        citations, "_cite", lambda style, *a: styles.append(style) or real(style, *a)
+    )
     assert client.get(cite_url(essay)).status_code == 200
-    assert formats == ["html"] * len(citations.STYLES)
-    rendered = citations.render_all(citations.essay_to_csl(essay))
-    assert "“Once,”" in rendered[0].citation_text and "<" not in rendered[0].citation_text
-    assert formats.count("text") == 1
+    assert styles == citations.STYLES
 
 
 def test_undated_and_same_day_essays_have_true_neighbours(client):

@@ -175,7 +175,7 @@ def test_essay_page_shows_everything_about_the_essay(client, archive):
     response = client.get(essay.get_absolute_url())
     assert response.status_code == 200
     page = html_of(response)
-    assert '<h1 class="essay__title">Missile Defense Together</h1>' in page
+    assert '<h1 class="essay__title" lang="en">Missile Defense Together</h1>' in page
     byline = re.search(r'<span class="byline">(.*?)</span>', page).group(1)
     assert byline == (
         '<a href="/authors/ellen-tauscher/">Ellen Tauscher</a> and '
@@ -201,9 +201,11 @@ def test_circa_date_is_displayed_as_circa(client, archive):
 def test_essay_without_authors_says_author_unknown(client, archive):
     essay = archive["essays"]["anonymous"]
     page = html_of(client.get(essay.get_absolute_url()))
-    assert '<span class="byline byline--unknown">Author unknown</span>' in page
+    # not a "byline": Zotero reads such an element as the author's name when there is none
+    assert '<span class="author-unknown">Author unknown</span>' in page
+    assert not re.search(r'class="[^"]*(byline|vcard)[^"]*"[^>]*>\s*Author unknown', page)
     listing = html_of(client.get(reverse("archive:essay_list")))
-    assert "byline--unknown" in listing
+    assert "author-unknown" in listing
 
 
 def test_every_paragraph_has_an_anchor_and_a_visible_link(client, archive):
@@ -245,11 +247,20 @@ def test_cite_link_appears_when_the_citation_page_exists(client, archive):
         assert f'href="{cite_url}">Cite this essay</a>' in page
 
 
-def test_essay_page_language_is_declared(client):
-    essay = make_essay("Сдерживание", language="ru", paragraphs=["Текст эссе."])
+def test_lang_marks_only_content_in_that_language(client):
+    """The site speaks English; a Russian essay's title, standfirst, body and notes say ru, its
+    menus and labels do not, and its title says ru on English pages too."""
+    essay = make_essay("Сдерживание", language="ru", paragraphs=["Текст эссе."],
+                       standfirst="Вступление.", author_notes="Об авторе.")  # fmt: skip
     page = html_of(client.get(essay.get_absolute_url()))
-    assert '<html lang="ru">' in page
-    assert "Текст эссе." in page
+    assert '<html lang="en">' in page
+    assert '<h1 class="essay__title" lang="ru">Сдерживание</h1>' in page
+    assert '<p class="essay__standfirst" lang="ru">Вступление.</p>' in page
+    assert re.search(r'<div class="essay__body" lang="ru">\s*<p id="p-1">', page)
+    assert '<div lang="ru"><p>Об авторе.</p></div>' in page
+    assert ">Cite this essay<" in page and 'lang="ru">Cite this essay' not in page
+    listing = html_of(client.get("/essays/"))
+    assert f'<a href="{essay.get_absolute_url()}" lang="ru">Сдерживание</a>' in listing
 
 
 # --- Permanent URLs and drafts --------------------------------------------------------------
@@ -312,7 +323,9 @@ def many_essays():
 
 
 def titles_in(response) -> list[str]:
-    return re.findall(r'class="essay-card__title"><a href="[^"]+">([^<]+)</a>', html_of(response))
+    return re.findall(
+        r'class="essay-card__title"><a href="[^"]+" lang="\w+">([^<]+)</a>', html_of(response)
+    )
 
 
 def test_essay_list_paginates(client, many_essays):
@@ -427,3 +440,10 @@ def test_500_page_renders_without_database_or_request(django_assert_num_queries)
         page = render_to_string("500.html")
     assert "Something went wrong on our side" in page
     assert "<title>" in page and 'name="description"' in page
+
+
+def test_favicon_ico_is_served(client):
+    """Browsers ask for /favicon.ico whatever the page says (it was a 404)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file

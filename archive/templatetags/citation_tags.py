@@ -1,9 +1,10 @@
-"""Page metadata for reference managers and crawlers, built from an essay's CSL-JSON, and
-the citation download links of lists of essays.
+"""Page metadata for reference managers and crawlers, built from an essay's CSL-JSON, the COinS
+and unAPI markers of essays in lists, and the citation download links of lists of essays.
 
 Highwire Press tags follow Google Scholar's inclusion guidelines
 (https://scholar.google.com/intl/en/scholar/inclusion.html#indexing); Zotero's
-"Embedded Metadata" translator reads the same tags, Dublin Core and Open Graph.
+"Embedded Metadata" translator reads the same tags, Dublin Core, PRISM, Open Graph and its own
+RDF vocabulary (z.*), which is how the page says "web page" and fills Zotero's Extra.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import json
 from urllib.parse import urlencode
 
 from django import template
-from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from archive.citations import csl_iso, essay_to_csl
+from archive import unapi
+from archive.citation_exports import coins_title, inverted_name
+from archive.citations import csl_date, csl_iso, essay_to_csl
 from archive.models import Author, Essay, Source, Topic
+from archive.site_url import site_url
 
 register = template.Library()
 
@@ -43,20 +46,22 @@ def _inverted_name(csl_name: dict) -> str:
 
 @register.simple_tag
 def essay_metadata(essay: Essay) -> dict:
-    """Return what essay_meta.html prints: Highwire, Dublin Core, Open Graph and JSON-LD."""
+    """Return what essay_meta.html prints: Highwire, Dublin Core, PRISM, Zotero, Open Graph and
+    JSON-LD, all saying what the citation exports say (one CSL item)."""
     csl = essay_to_csl(essay)
-    canonical = settings.SITE_URL + essay.get_absolute_url()
+    canonical = site_url() + essay.get_absolute_url()
     published = csl_iso(csl.get("issued"))
     authors = csl.get("author", [])
     return {
         "csl": csl,
         "canonical": canonical,
-        "permanent": essay.get_full_permanent_url(),
+        "permanent": csl["URL"],
+        "website": csl["container-title"],
         "authors": [_name(n) for n in authors],
         "inverted_authors": [_inverted_name(n) for n in authors],
+        "highwire_authors": [inverted_name(n) for n in authors],
         "published_iso": published,
         "published_highwire": published.replace("-", "/"),
-        "online_highwire": f"{essay.created:%Y/%m/%d}",
         "json_ld": json_ld_script(_json_ld(essay, csl, canonical, published)),
     }
 
@@ -64,21 +69,20 @@ def essay_metadata(essay: Essay) -> dict:
 def _json_ld(essay: Essay, csl: dict, canonical: str, published: str) -> dict:
     data = {
         "@context": "https://schema.org",
-        "@type": "ScholarlyArticle",
-        "@id": essay.get_full_permanent_url(),
+        "@type": "Article",
+        "@id": csl["URL"],
         "headline": csl["title"],
         "name": csl["title"],
         "url": canonical,
         "mainEntityOfPage": canonical,
         "inLanguage": csl["language"],
-        "dateCreated": essay.created.isoformat(),
-        "dateModified": essay.updated.isoformat(),
+        "isPartOf": {"@type": "WebSite", "name": csl["container-title"]},
         "author": [_person(n) for n in csl.get("author", [])],
     }
     if published:
         data["datePublished"] = published
-    if csl.get("container-title"):
-        data["publisher"] = {"@type": "Organization", "name": csl["container-title"]}
+    if essay.source:
+        data["publisher"] = {"@type": "Organization", "name": essay.source.name}
     if csl.get("abstract"):
         data["abstract"] = csl["abstract"]
     if original := _original(essay, csl):
@@ -107,7 +111,7 @@ def _original(essay: Essay, csl: dict) -> dict | None:
         original["publisher"] = {"@type": "Organization", "name": essay.original_publication}
     if essay.original_url:
         original["url"] = essay.original_url
-    if date := csl_iso(csl.get("original-date")):
+    if date := csl_iso(csl_date(essay.original_date, essay.original_date_precision)):
         original["datePublished"] = date
     return original
 
@@ -129,3 +133,14 @@ def citation_downloads(target) -> dict:
         links = [(reverse("archive:list_export", args=[fmt]) + query, label)
                  for fmt, label in _DOWNLOADS] if ids else []  # fmt: skip
     return {"links": links}
+
+
+@register.simple_tag
+def coins(essay: Essay) -> str:
+    """Return the COinS ContextObject of an essay (for includes/coins.html)."""
+    return coins_title(essay_to_csl(essay))
+
+
+@register.simple_tag
+def unapi_id(essay: Essay) -> str:
+    return unapi.unapi_id(essay)
