@@ -136,6 +136,20 @@ _started_in: int | None = None
 _stop = threading.Event()
 
 
+def warm_up() -> None:
+    """Prepare this process's searcher before it serves (a failure only makes the first search
+    slower, or answer 503 until the keeper has repaired the index)."""
+    from search.backends.base import archive_backend
+
+    started = time.monotonic()
+    try:
+        archive_backend().warm_up()
+    except Exception:
+        log.warning("Search warm-up failed; the first search will do it", exc_info=True)
+        return
+    log.info("Search warmed up in %.2f s", time.monotonic() - started)
+
+
 def start_keeper() -> None:
     """Start this process's keeper thread (once per process; not when SEARCH_KEEPER is off)."""
     global _started_in

@@ -104,6 +104,9 @@ class ArchiveBackend(ABC):
     def rebuilding(self) -> bool:
         return self.health().rebuilding
 
+    def warm_up(self) -> None:  # noqa: B027  (optional: most engines have nothing to load)
+        """Load what a first search needs, before a new worker takes requests."""
+
     def all_key_terms(self, consume: Callable[[list[KeyTerms]], None]) -> int | None:
         """Compute every document's key terms, handing them to `consume` a chunk at a time;
         return how many documents have some (None: this engine has no key terms)."""

@@ -117,6 +117,23 @@ def find(
     return Found(docs, top)
 
 
+def warm(searcher: Searcher, fieldname: str) -> None:
+    """Compute the per-segment tables a scored search of `fieldname` reads (its length norms),
+    so that the first search of a new searcher does not pay for them."""
+    if not private.AVAILABLE or type(searcher.weighting) is not scoring.BM25F:
+        return
+    reader = searcher.reader()
+    if fieldname not in reader.indexed_field_names():
+        return
+    btext = next(iter(reader.lexicon(fieldname)), None)
+    if btext is None:
+        return
+    for subsearcher, _ in searcher.leaf_searchers():
+        scorer = searcher.weighting.scorer(subsearcher, fieldname, btext)
+        if type(scorer) is scoring.BM25FScorer:
+            _Segment(searcher, subsearcher)._norms(fieldname, scorer)
+
+
 # -- the top N ------------------------------------------------------------------------------------
 
 

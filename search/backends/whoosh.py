@@ -44,11 +44,12 @@ from whoosh.searching import Searcher
 from search.backends.analysis import VOCABULARY, WORD, archive_analyzer, terms_for
 from search.backends.base import FEATURES, ArchiveBackend, IndexUnavailable
 from search.backends.facets import count as facet_count
-from search.backends.facets import segment_id
+from search.backends.facets import segment_id, view_groups
 from search.backends.highlighting import snippet_for
 from search.backends.keyterms import all_key_terms, eligible_df, key_terms_of
 from search.backends.lru import LRU
 from search.backends.postings import find as find_exact
+from search.backends.postings import warm as warm_norms
 from search.backends.searchers import SearcherPool
 from search.backends.spelling import suggest_query
 from search.backends.writing import VOCABULARY_FIELD, IndexWriting
@@ -171,6 +172,19 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
         # A sign only counts at the start of a word: "SM3-IIB" and "post-Soviet" are words.
         parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
         return parser
+
+    def warm_up(self) -> None:
+        """Open the searcher and compute what a first search reads (each segment's lengths, the
+        document field's norms, the facets' tables), so that a new worker's first search is
+        as fast as its second (config/wsgi.py calls this before the worker takes requests)."""
+
+        def warm(searcher: Searcher) -> None:
+            warm_norms(searcher, self.content_field_name)
+            for name, field in self.schema.items():
+                if name.endswith("_exact"):
+                    view_groups(searcher, name, field, isinstance(field, KEYWORD))
+
+        self.searching(warm)
 
     # -- key terms (search/related.py) --------------------------------------------------------
 
