@@ -210,6 +210,9 @@ class EssayQuerySet(models.QuerySet):
     def by_author(self, author: Author) -> EssayQuerySet:
         return self.filter(authorships__author=author)
 
+    def from_source(self, source: Source) -> EssayQuerySet:
+        return self.filter(source=source)
+
     def in_year(self, year: int) -> EssayQuerySet:
         return self.filter(published_on__year=year)
 

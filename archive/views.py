@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -140,21 +141,9 @@ def author_list(request: HttpRequest) -> HttpResponse:
     return render(request, "archive/author_list.html", {"authors": authors})
 
 
-def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    author = get_object_or_404(Author, slug=slug)
-    page_obj = paginate(request, public_essays().by_author(author).newest_first())
-    return render(request, "archive/author_detail.html", {"author": author, "page_obj": page_obj})
-
-
 def source_list(request: HttpRequest) -> HttpResponse:
     sources = Source.objects.with_published_essays().alphabetical()
     return render(request, "archive/source_list.html", {"sources": sources})
-
-
-def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    source = get_object_or_404(Source, slug=slug)
-    page_obj = paginate(request, public_essays().filter(source=source).newest_first())
-    return render(request, "archive/source_detail.html", {"source": source, "page_obj": page_obj})
 
 
 def topic_list(request: HttpRequest) -> HttpResponse:
@@ -162,10 +151,32 @@ def topic_list(request: HttpRequest) -> HttpResponse:
     return render(request, "archive/topic_list.html", {"topics": topics})
 
 
-def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(Topic, slug=slug)
-    page_obj = paginate(request, public_essays().with_topic(topic).newest_first())
-    return render(request, "archive/topic_detail.html", {"topic": topic, "page_obj": page_obj})
+@dataclass(frozen=True)
+class Catalogue:
+    """How an author, source or topic page names its entry and selects its essays."""
+
+    model: type[Author | Source | Topic]
+    plural: str  # "Authors": the crumb back to the list
+    essays_are: str  # "Essays by", "Essays from", "Essays on"
+    essays: Callable[[EssayQuerySet, Author | Source | Topic], EssayQuerySet]
+
+
+CATALOGUES = {
+    "author": Catalogue(Author, "Authors", "Essays by", EssayQuerySet.by_author),
+    "source": Catalogue(
+        Source, "Sources", "Essays from", lambda qs, source: qs.filter(source=source)
+    ),
+    "topic": Catalogue(Topic, "Topics", "Essays on", EssayQuerySet.with_topic),
+}
+
+
+def catalogue_detail(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """An author's, a source's or a topic's page: what it is, then its essays, newest first."""
+    catalogue = CATALOGUES[kind]
+    entry = get_object_or_404(catalogue.model, slug=slug)
+    page_obj = paginate(request, catalogue.essays(public_essays(), entry).newest_first())
+    context = {"entry": entry, "kind": kind, "catalogue": catalogue, "page_obj": page_obj}
+    return render(request, "archive/catalogue_detail.html", context)
 
 
 def year_list(request: HttpRequest) -> HttpResponse:
