@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from whoosh.index import TOC
 from whoosh.reading import ReaderClosed
 from whoosh.searching import Searcher
 
@@ -73,8 +72,13 @@ class SearcherPool:
         raise AssertionError("unreachable")
 
     def latest_generation(self) -> int:
-        """Return the newest generation number among the index's files, reading none of them."""
-        return TOC._latest_generation(self.storage, self.index_name)
+        """Return the newest generation number of the index (-1: none): from the file names
+        alone where Whoosh's internals are known, else through Whoosh's public index."""
+        if private.AVAILABLE:
+            return private.bulk.latest_generation(self.storage, self.index_name)
+        if not self.storage.index_exists(self.index_name):
+            return -1
+        return self.open_index().latest_generation()
 
     def _acquire(self) -> _View:
         if not self.setup_complete:
