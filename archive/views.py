@@ -39,7 +39,7 @@ class EssayPages:
     def __getitem__(self, window: slice) -> list[Essay]:
         ids = list(self.queryset.values_list("pk", flat=True)[window])
         # By id alone: with the status filter and ORDER BY, SQLite walks the status index.
-        rows = Essay.objects.for_listing().in_bulk(ids)
+        rows = Essay.objects.for_cards().in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -66,7 +66,7 @@ def valid_year(value: int | str) -> int | None:
 
 
 def public_essays() -> EssayQuerySet:
-    return Essay.objects.published().for_listing()
+    return Essay.objects.published().for_cards()
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -17,7 +17,7 @@ from django.db.models import Case, F, FloatField, Sum, Value, When
 from haystack import connections
 from haystack.query import SearchQuerySet
 
-from archive.models import Essay
+from archive.models import LONG_TEXTS, Essay
 from search.backends.base import archive_backend
 from search.models import KeyTerm
 
@@ -57,8 +57,7 @@ def _related_by_search(essay: Essay, count: int) -> list[Essay]:
 
 def _published_in_order(ids: list[int], count: int) -> list[Essay]:
     # The list shows titles and bylines: leave the texts (tens of kilobytes an essay) unread.
-    texts = ("standfirst", "body", "body_text", "author_notes", "disclaimer")
-    found = Essay.objects.for_listing().defer(*texts).published_by_ids(ids)
+    found = Essay.objects.for_bylines().defer("standfirst", *LONG_TEXTS).published_by_ids(ids)
     return [found[pk] for pk in ids if pk in found][:count]
 
 

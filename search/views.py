@@ -80,7 +80,7 @@ def _snippet(result) -> SafeString | None:
 
 def page_hits(found: dict) -> list[Hit]:
     """Return the page's essays that are published now, in the index's order (one query)."""
-    essays = Essay.objects.for_listing().published_by_ids(found["ids"])
+    essays = Essay.objects.for_cards().published_by_ids(found["ids"])
     return [
         Hit(essays[pk], found["snippets"].get(pk), found["scores"].get(pk, 0.0))
         for pk in found["ids"]
