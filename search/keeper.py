@@ -137,17 +137,35 @@ _stop = threading.Event()
 
 
 def warm_up() -> None:
-    """Prepare this process's searcher before it serves (a failure only makes the first search
-    slower, or answer 503 until the keeper has repaired the index)."""
+    """Prepare this process before it serves: the searcher opened and its tables loaded, and one
+    search page rendered (templates compiled, their tags and the views imported), so that the
+    first reader's search is as fast as the next. A failure only leaves that to the first
+    search (or the 503 page, until the keeper has repaired the index)."""
     from search.backends.base import archive_backend
 
     started = time.monotonic()
     try:
         archive_backend().warm_up()
+        _render_a_search()
     except Exception:
         log.warning("Search warm-up failed; the first search will do it", exc_info=True)
         return
     log.info("Search warmed up in %.2f s", time.monotonic() - started)
+
+
+def _render_a_search() -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from archive.models import Essay
+    from search.views import search
+
+    title = Essay.objects.published().values_list("title", flat=True).first() or ""
+    word = next((w for w in title.split() if len(w) > 3 and w.isalpha()), "archive")
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
+    request = RequestFactory(HTTP_HOST=(hosts or ["localhost"])[0]).get("/search/", {"q": word})
+    request.user = AnonymousUser()
+    search(request)
 
 
 def start_keeper() -> None:

@@ -170,3 +170,22 @@ def test_a_change_queued_behind_a_held_lock_lands_within_seconds_of_its_release(
     assert waited < 20, "the queued change never reached the index"
     assert search(client, "wallaby").context["total"] == 1
     assert IndexTrouble.latest().resolved is not None
+
+
+def test_a_worker_starts_on_a_damaged_index_and_its_searcher_is_warmed_on_a_sound_one(
+    client, archive, search_index, caplog
+):
+    """config/wsgi.py warms the searcher before a worker serves: never an error that would stop
+    the worker, whatever the index's state."""
+    from search.keeper import warm_up
+
+    with caplog.at_level(logging.INFO, logger="search.keeper"):
+        warm_up()
+    assert any("warmed up" in r.getMessage() for r in caplog.records)
+    truncate(latest_toc(search_index))
+    fresh_worker()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="search.keeper"):
+        warm_up()  # does not raise
+    assert any("warm-up failed" in r.getMessage() for r in caplog.records)
+    assert search(client).status_code == 503

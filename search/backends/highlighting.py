@@ -37,15 +37,18 @@ def query_terms(parsed: wq.Query) -> set[str]:
     return terms
 
 
-def _marks(paragraph: str, terms: set[str]) -> list[tuple[int, int]]:
+def _marks(paragraph: str, terms: set[str], probes: set[str]) -> list[tuple[int, int]]:
     """Return the (start, end) character spans of the words in `paragraph` matching `terms`.
 
-    The analyzer's own per-word pipeline (cached), without a Token per word.
+    The analyzer's own per-word pipeline (cached), without a Token per word, and only for words
+    holding one of the terms' first letters (`probes`): stemming every word of three paragraphs
+    was most of a new worker's first search (its stem cache empty).
     """
     return [
         match.span()
         for match in WORD.finditer(paragraph)
-        if not terms.isdisjoint(terms_for(match.group(), with_parts=True))
+        if any(p in match.group().lower().translate(FOLD) for p in probes)
+        and not terms.isdisjoint(terms_for(match.group(), with_parts=True))
     ]
 
 
@@ -96,7 +99,7 @@ def snippet_for(body: str, parsed: wq.Query) -> SafeString:
                 candidates.append((-len(found), -hits, n))
         for _, _, n in sorted(candidates)[:MAX_PARAGRAPHS_SCANNED]:
             paragraph = paragraphs[n]
-            spans = _marks(paragraph, terms)
+            spans = _marks(paragraph, terms, probes)
             score = len({paragraph[s:e].lower() for s, e in spans}) * 10 + len(spans)
             if score > best_score:
                 best, best_spans, best_score = paragraph, spans, score

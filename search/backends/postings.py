@@ -122,13 +122,13 @@ def warm(searcher: Searcher, fieldname: str) -> None:
     so that the first search of a new searcher does not pay for them."""
     if not private.AVAILABLE or type(searcher.weighting) is not scoring.BM25F:
         return
-    reader = searcher.reader()
-    if fieldname not in reader.indexed_field_names():
-        return
-    btext = next(iter(reader.lexicon(fieldname)), None)
-    if btext is None:
-        return
     for subsearcher, _ in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        if fieldname not in reader.indexed_field_names():
+            continue
+        btext = next(iter(reader.lexicon(fieldname)), None)  # any term of the segment will do
+        if btext is None:
+            continue
         scorer = searcher.weighting.scorer(subsearcher, fieldname, btext)
         if type(scorer) is scoring.BM25FScorer:
             _Segment(searcher, subsearcher)._norms(fieldname, scorer)
