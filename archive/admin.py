@@ -7,7 +7,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -21,6 +21,7 @@ from archive.importing import (
     ImportOutcome,
     import_upload,
 )
+from archive.importing.report import describe_import
 from archive.models import (
     Author,
     Authorship,
@@ -190,11 +191,13 @@ class EssayAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Import one uploaded text file (and sidecar) exactly as `manage.py import_essays`."""
+        """Import one uploaded file (and sidecar) exactly as `manage.py import_essays`, and show
+        the report of what was found, with a link to the essay's edit page."""
         # admin_view() already requires an active staff login and CSRF on POST.
         if not self.has_import_permission(request):
             raise PermissionDenied
         form = EssayUploadForm(request.POST or None, request.FILES or None)
+        outcome = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["text_file"]
             dry_run = form.cleaned_data["dry_run"]
@@ -206,13 +209,16 @@ class EssayAdmin(admin.ModelAdmin):
                 form.add_error("text_file", f"Not imported: {failure}")
             else:
                 self.message_user(request, describe_outcome(outcome), messages.SUCCESS)
-                return HttpResponseRedirect(request.path)
+                form = EssayUploadForm()  # the report shows above an empty form for the next file
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import an essay from a text file",
+            "title": "Import an essay",
             "form": form,
             "max_upload_bytes": MAX_UPLOAD_BYTES,
+            "outcome": outcome,
+            "report": describe_import(outcome) if outcome else [],
+            "edit_url": _edit_url(outcome),
         }
         return TemplateResponse(request, "admin/archive/essay/import.html", context)
 
@@ -224,6 +230,13 @@ def renumber_authorships(essay: Essay) -> None:
         if authorship.position != position:
             authorship.position = position
             authorship.save(update_fields=["position"])
+
+
+def _edit_url(outcome: ImportOutcome | None) -> str:
+    """Return the admin edit page of the essay an import made, unless a dry run rolled it back."""
+    if outcome is None or (outcome.dry_run and outcome.action == CREATED):
+        return ""
+    return reverse("admin:archive_essay_change", args=[outcome.essay.pk])
 
 
 def describe_outcome(outcome: ImportOutcome) -> str:
@@ -276,12 +289,31 @@ class AuthorAdmin(EssayCountAdmin):
 @admin.register(Source)
 class SourceAdmin(EssayCountAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    list_display = ["name", "url", "essay_count"]
+    list_display = ["name", "url", "has_disclaimer", "essay_count"]
     ordering = ["name"]
     # Also what the essay form's source autocomplete searches.
-    search_fields = ["name", "description"]
+    search_fields = ["name", "description", "disclaimer", "disclaimer_variants"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "url", "description"]}),
+        (
+            "Recognising the publisher on import",
+            {
+                "fields": ["disclaimer", "disclaimer_variants"],
+                "description": (
+                    "An imported essay that ends with one of these wordings is given this "
+                    "source, and the wording is kept apart from its body. Matching ignores "
+                    "case, spacing and the style of quotes and dashes."
+                ),
+            },
+        ),
+        ("Record", {"fields": ["created", "updated"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="Disclaimer known", boolean=True)
+    def has_disclaimer(self, source: Source) -> bool:
+        return bool(source.disclaimer_wordings())
 
 
 @admin.register(Topic)
