@@ -36,6 +36,7 @@ _BOMS = [
 SAME_CHAOS, SAME_COHERENCE = 0.01, 0.1
 GARBLED = 0.1  # chaos above this in the best reading: not text in any expected encoding
 _C1_RANGE = re.compile(rb"[\x80-\x9f]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,24 @@ def _detect(name: str, data: bytes, encodings: dict[str, str]) -> DecodedText:
                 f"{_label(rival.encoding, data)} (“{_sample(str(rival))}”) equally well; "
                 "save it as UTF-8",
             )
-    return DecodedText(text, _label(best.encoding, data))
+    return DecodedText(text, _label(_named_for_script(best, matches, text), data))
+
+
+def _named_for_script(best, matches: list, text: str) -> str:
+    """Return the encoding to name when several read the file identically.
+
+    Windows-1251 and Windows-1252 share their punctuation (curly quotes, dashes), so an
+    English file using only those reads the same in both; name the one made for its letters.
+    """
+    alike = [
+        encoding
+        for match in matches
+        if match is best or str(match) == text
+        for encoding in [match.encoding, *match.could_be_from_charset]
+    ]
+    cyrillic = _CYRILLIC.search(text) is not None
+    preferred = ("cp1251", "koi8_r") if cyrillic else ("cp1252", "latin_1")
+    return next((encoding for encoding in alike if encoding in preferred), best.encoding)
 
 
 def _label(encoding: str, data: bytes) -> str:

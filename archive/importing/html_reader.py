@@ -9,6 +9,7 @@ language come from the page's metadata (page_metadata.py).
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 
 from archive.importing.decoding import DecodedText, decode_bytes
@@ -17,6 +18,9 @@ from archive.importing.failure import ImportFailure
 from archive.importing.head import fold
 from archive.importing.html_blocks import blocks_from_html
 from archive.importing.page_metadata import read_page_metadata
+
+# trafilatura logs what it discards from a page as warnings; they are not for curators.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251", "cp1252": "Windows-1252",
@@ -38,6 +42,7 @@ def read_html(name: str, data: bytes) -> SourceDocument:
         include_tables=True,
         include_images=False,
         deduplicate=False,
+        favor_precision=True,  # a page of menus and banners yields nothing, not a banner
     )
     if not article:
         raise ImportFailure(name, "no article text found in the web page")

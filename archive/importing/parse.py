@@ -280,8 +280,8 @@ def _page_source(
     url = document.url.value if document.url else ""
     known = find_publisher(publishers, name=name, url=url)
     if known:
-        how = "name" if fold(known.name) == fold(name) else "web address"
-        essay.found["source"] = f"{document.format}'s {how}, a known source"
+        how = "the publisher's name" if fold(known.name) == fold(name) else "the web address"
+        essay.found["source"] = f"a known source, matched by {how} in the page"
         return SourceData(known.name, known.url, known.disclaimer)
     if name:
         essay.found["source"] = document.publisher.where

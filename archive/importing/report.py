@@ -105,8 +105,11 @@ def _original_line(outcome: ImportOutcome) -> ReportLine:
     original = outcome.parsed.original_publication
     if original is None or not original.name:
         return ReportLine("first published", "not stated")
-    note = f": “{_quote(original.note)}”" if original.note else ""
-    return ReportLine("first published", f"{original.name}{note}")
+    when = ""
+    if original.date:
+        when = f", {DatePrecision(original.date_precision).format(original.date)}"
+    note = f" (“{_quote(original.note)}”)" if original.note else ""
+    return ReportLine("first published", f"{original.name}{when}{note}")
 
 
 def _quote(text: str) -> str:
