@@ -22,6 +22,8 @@ from archive.importing.page_metadata import read_page_metadata
 # trafilatura logs what it discards from a page as warnings; they are not for curators.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
+# Fewer words than this is a cookie notice or an error page that trafilatura took for text.
+MIN_ARTICLE_WORDS = 20
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251", "cp1252": "Windows-1252",
                    "koi8-r": "KOI8-R", "latin-1": "ISO-8859-1", "iso8859-1": "ISO-8859-1",
@@ -44,10 +46,11 @@ def read_html(name: str, data: bytes) -> SourceDocument:
         deduplicate=False,
         favor_precision=True,  # a page of menus and banners yields nothing, not a banner
     )
-    if not article:
+    blocks = blocks_from_html(article or "")
+    words = sum(len(block.text.split()) for block in blocks)
+    if words < MIN_ARTICLE_WORDS:
         raise ImportFailure(name, "no article text found in the web page")
     meta = read_page_metadata(decoded.text)
-    blocks = blocks_from_html(article)
     if blocks and meta.title and blocks[0].tag in ("h1", "h2"):
         if fold(blocks[0].text) == fold(meta.title.value):
             blocks.pop(0)  # the headline printed over the article
