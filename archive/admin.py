@@ -7,7 +7,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -21,7 +21,7 @@ from archive.importing import (
     ImportOutcome,
     import_upload,
 )
-from archive.importing.report import describe_import
+from archive.importing.report import ReportLine, describe_import
 from archive.models import (
     Author,
     Authorship,
@@ -32,6 +32,7 @@ from archive.models import (
     Topic,
 )
 
+IMPORT_REPORT_KEY = "essay_import_report"  # the session key the upload's report waits under
 # Django 6 switches bare URLs typed in forms to https://; say so now (and silence its warning).
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -191,13 +192,12 @@ class EssayAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Import one uploaded file (and sidecar) exactly as `manage.py import_essays`, and show
+        """Import one uploaded file (and sidecar) exactly as `manage.py import_essays`, then show
         the report of what was found, with a link to the essay's edit page."""
         # admin_view() already requires an active staff login and CSRF on POST.
         if not self.has_import_permission(request):
             raise PermissionDenied
         form = EssayUploadForm(request.POST or None, request.FILES or None)
-        outcome = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["text_file"]
             dry_run = form.cleaned_data["dry_run"]
@@ -209,16 +209,25 @@ class EssayAdmin(admin.ModelAdmin):
                 form.add_error("text_file", f"Not imported: {failure}")
             else:
                 self.message_user(request, describe_outcome(outcome), messages.SUCCESS)
-                form = EssayUploadForm()  # the report shows above an empty form for the next file
+                # Shown once by the page the redirect leads to: reloading it imports nothing.
+                request.session[IMPORT_REPORT_KEY] = {
+                    "name": outcome.name,
+                    "lines": [
+                        [line.label, line.value, line.missing] for line in describe_import(outcome)
+                    ],
+                    "edit_url": _edit_url(outcome),
+                }
+                return HttpResponseRedirect(request.path)
+        report = request.session.pop(IMPORT_REPORT_KEY, None) if request.method == "GET" else None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Import an essay",
             "form": form,
             "max_upload_bytes": MAX_UPLOAD_BYTES,
-            "outcome": outcome,
-            "report": describe_import(outcome) if outcome else [],
-            "edit_url": _edit_url(outcome),
+            "report_name": report["name"] if report else "",
+            "report": [ReportLine(*line) for line in report["lines"]] if report else [],
+            "edit_url": report["edit_url"] if report else "",
         }
         return TemplateResponse(request, "admin/archive/essay/import.html", context)
 

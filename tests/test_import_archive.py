@@ -168,7 +168,7 @@ def test_source_admin_lists_which_sources_are_recognised(curator_client, seeded_
 
 def post_file(client: Client, name: str, data: bytes, **extra):
     payload = {"text_file": SimpleUploadedFile(name, data), **extra}
-    return client.post(IMPORT_URL, payload)
+    return client.post(IMPORT_URL, payload, follow=True)
 
 
 def report_rows(response) -> dict[str, str]:
@@ -215,6 +215,13 @@ def test_admin_upload_of_a_saved_page_is_sanitized_and_says_what_is_missing(cura
     essay = Essay.objects.get()
     assert "<script" not in essay.body and "javascript:" not in essay.body
     assert essay.title == "Talks Resume" and essay.paragraph_count == 2
+
+
+def test_the_report_is_shown_once_after_the_redirect(curator_client):
+    response = post_file(curator_client, "talks.txt", f"Talks\n\n{BODY}".encode())
+    assert response.redirect_chain == [(IMPORT_URL, 302)]
+    assert report_rows(response)["Title"] == "“Talks” (title line)"
+    assert report_rows(curator_client.get(IMPORT_URL)) == {}
 
 
 def test_admin_dry_run_reports_without_a_link(curator_client):

@@ -215,3 +215,28 @@ def test_a_page_of_menus_only_is_refused():
     page = b"<html><body><nav><a href='/'>Home</a></nav><div>We use cookies.</div></body></html>"
     with pytest.raises(ImportFailure, match="no article text found in the web page"):
         parse_essay_bytes("empty.html", page, None)
+
+
+def test_an_xhtml_page_with_an_encoding_declaration_and_its_language():
+    page = '<?xml version="1.0" encoding="utf-8"?>\n' + PAGE.format(charset="utf-8", first=FIRST)
+    essay = parse_essay_bytes("talks.xhtml.html", page.encode(), None)
+    assert essay.title == "Talks Resume"
+    assert essay.found["language"] == "the text's letters and the web page's metadata"
+
+
+def test_a_page_that_claims_another_language_is_read_by_its_letters():
+    paragraphs = "".join(
+        f"<p>{text}</p>"
+        for text in [
+            "Переговоры о контроле над вооружениями возобновились весной после долгого перерыва.",
+            "Стороны обсудили сотрудничество в области противоракетной обороны и стабильность.",
+            "Договориться не удалось, но переговорщики обещали встретиться снова до саммита.",
+        ]
+    )
+    page = (
+        '<html lang="en"><head><meta charset="utf-8"><title>Переговоры</title></head>'
+        f"<body><article><h1>Переговоры</h1>{paragraphs}</article></body></html>"
+    )
+    essay = parse_essay_bytes("talks.html", page.encode(), None)
+    assert (essay.language, essay.found["language"]) == ("ru", "the text's letters")
+    assert essay.notes == ["the web page says its language is “en”, but its letters are Cyrillic"]

@@ -299,3 +299,12 @@ def test_names_in_two_scripts_share_a_key_and_different_people_do_not():
     assert name_key("Дмитрий Тренин") == name_key("Dmitri Trenin")
     assert name_key("Андрей Белов") != name_key("Andrei Bely")
     assert name_key("Иван Петров") != name_key("Ivan Petrenko")
+
+
+def test_a_date_printed_above_the_title():
+    essay = parse("17.06.2013\nTalks Resume\n\n" + "\n\n".join(BODY))
+    assert (essay.title, essay.published_on, essay.paragraphs) == (
+        "Talks Resume",
+        datetime.date(2013, 6, 17),
+        BODY,
+    )

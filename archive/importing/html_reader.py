@@ -12,6 +12,8 @@ import codecs
 import logging
 import re
 
+import lxml.etree
+
 from archive.importing.decoding import DecodedText, decode_bytes
 from archive.importing.document import Found, SourceDocument
 from archive.importing.failure import ImportFailure
@@ -24,6 +26,7 @@ logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 # Fewer words than this is a cookie notice or an error page that trafilatura took for text.
 MIN_ARTICLE_WORDS = 20
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251", "cp1252": "Windows-1252",
                    "koi8-r": "KOI8-R", "latin-1": "ISO-8859-1", "iso8859-1": "ISO-8859-1",
@@ -33,10 +36,12 @@ _ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251", "cp1252": "Window
 def read_html(name: str, data: bytes) -> SourceDocument:
     """Return the article in the saved web page `data`, with the page's metadata."""
     decoded = _decode(name, data)
+    # lxml refuses text that still declares its encoding; XHTML pages saved by some browsers do.
+    page = _XML_DECLARATION.sub("", decoded.text, count=1)
     import trafilatura  # imported when needed: most imports are text files
 
     article = trafilatura.extract(
-        decoded.text,
+        page,
         output_format="html",
         include_formatting=True,
         include_links=True,
@@ -50,7 +55,10 @@ def read_html(name: str, data: bytes) -> SourceDocument:
     words = sum(len(block.text.split()) for block in blocks)
     if words < MIN_ARTICLE_WORDS:
         raise ImportFailure(name, "no article text found in the web page")
-    meta = read_page_metadata(decoded.text)
+    try:
+        meta = read_page_metadata(page)
+    except (ValueError, lxml.etree.ParserError) as exc:
+        raise ImportFailure(name, f"cannot read the web page ({exc})") from exc
     if blocks and meta.title and blocks[0].tag in ("h1", "h2"):
         if fold(blocks[0].text) == fold(meta.title.value):
             blocks.pop(0)  # the headline printed over the article

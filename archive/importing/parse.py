@@ -129,8 +129,7 @@ def parse_essay_bytes(
         essay.found["url"] = "sidecar" if meta.text("url") else document.url.where
     essay.topics = meta.names("topics")
     essay.republications = meta.publications("republications")
-    essay.language = meta.language() or detect_language(" ".join(essay.paragraphs))
-    essay.found["language"] = "sidecar" if meta.language() else "the text's letters"
+    _take_language(essay, meta.language(), document.language)
     essay.status = meta.status()
     return essay
 
@@ -148,6 +147,24 @@ def detect_language(text: str) -> str:
     cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return "ru" if cyrillic > latin else "en"
+
+
+def _take_language(essay: ParsedEssay, from_sidecar: str, from_file: str) -> None:
+    """Take the sidecar's language, else the text's letters, which a page's or document's
+    language property only confirms: sites and Word templates often state one language for
+    everything they hold."""
+    if from_sidecar:
+        essay.language, essay.found["language"] = from_sidecar, "sidecar"
+        return
+    essay.language = detect_language(" ".join(essay.paragraphs))
+    essay.found["language"] = "the text's letters"
+    if from_file == essay.language:
+        essay.found["language"] += f" and the {essay.format}'s metadata"
+    elif from_file:
+        essay.notes.append(
+            f"the {essay.format} says its language is “{from_file}”, but its letters are "
+            f"{'Cyrillic' if essay.language == 'ru' else 'Latin'}"
+        )
 
 
 def _take_title(essay: ParsedEssay, document: SourceDocument, meta: Sidecar) -> None:

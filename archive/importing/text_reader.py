@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from archive.importing.dates import parse_date_line
 from archive.importing.decoding import decode_bytes, normalize_text
 from archive.importing.document import Block, Found, SourceDocument
 from archive.importing.failure import ImportFailure
@@ -57,6 +58,13 @@ def split_front_matter(name: str, text: str) -> tuple[str, dict | None]:
 
 
 def _split_title(lines: list[str]) -> tuple[str, list[str]]:
+    # A date printed above the title ("17.06.2013" then the headline) stays for head.py.
+    if len(lines) > 2 and parse_date_line(lines[0]):
+        rest = lines[1:]
+        while rest and not rest[0].strip():
+            rest.pop(0)
+        title, body = _split_title(rest) if rest else ("", [])
+        return title, [lines[0], "", *body] if title else lines
     first = " ".join(lines[0].split())
     following = lines[1].strip() if len(lines) > 1 else ""
     if looks_like_title(first) and not (following and _continues(first, following)):
