@@ -53,12 +53,17 @@ class PrintedDate:
 
 def parse_date_line(line: str) -> PrintedDate | None:
     """Return the date when `line` is only a date (after "Published", or a place and a comma)."""
-    text = " ".join(line.split()).strip(" .")
+    text = _without_full_stop(" ".join(line.split()))
     if len(text) > 60:
         return None
     text = _PREFIX.sub("", text)
     text = _PLACE.sub("", text) if not _parse(text) else text
-    return _parse(text.strip(" .")) if text else None
+    return _parse(text) if text else None
+
+
+def _without_full_stop(text: str) -> str:
+    """Return `text` without a closing full stop, unless it abbreviates "год" ("2013 г.")."""
+    return text[:-1] if text.endswith(".") and not text.endswith(" г.") else text
 
 
 def find_date(text: str) -> PrintedDate | None:
