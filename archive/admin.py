@@ -25,6 +25,7 @@ from archive.importing import (
     ImportOutcome,
     import_upload,
 )
+from archive.importing.report import ReportLine, describe_import
 from archive.models import (
     Author,
     Authorship,
@@ -43,6 +44,7 @@ admin.site.index_title = "Curate the archive"
 # and the breadcrumbs lead to the same places.
 admin.site.enable_nav_sidebar = False
 
+IMPORT_REPORT_KEY = "essay_import_report"  # the session key the upload's report waits under
 # Django 6 switches bare URLs typed in forms to https://; say so now (and silence its warning).
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -251,7 +253,8 @@ class EssayAdmin(EssayHistoryAdminMixin, HistoryLoggingAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Import one uploaded text file (and sidecar) exactly as `manage.py import_essays`."""
+        """Import one uploaded file (and sidecar) exactly as `manage.py import_essays`, then show
+        the report of what was found, with a link to the essay's edit page."""
         # admin_view() already requires an active staff login and CSRF on POST.
         if not self.has_import_permission(request):
             raise PermissionDenied
@@ -267,13 +270,25 @@ class EssayAdmin(EssayHistoryAdminMixin, HistoryLoggingAdmin):
                 form.add_error("text_file", f"Not imported: {failure}")
             else:
                 self.message_user(request, describe_outcome(outcome), messages.SUCCESS)
+                # Shown once by the page the redirect leads to: reloading it imports nothing.
+                request.session[IMPORT_REPORT_KEY] = {
+                    "name": outcome.name,
+                    "lines": [
+                        [line.label, line.value, line.missing] for line in describe_import(outcome)
+                    ],
+                    "edit_url": _edit_url(outcome),
+                }
                 return HttpResponseRedirect(request.path)
+        report = request.session.pop(IMPORT_REPORT_KEY, None) if request.method == "GET" else None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import an essay from a text file",
+            "title": "Import an essay",
             "form": form,
             "max_upload_bytes": MAX_UPLOAD_BYTES,
+            "report_name": report["name"] if report else "",
+            "report": [ReportLine(*line) for line in report["lines"]] if report else [],
+            "edit_url": report["edit_url"] if report else "",
         }
         return TemplateResponse(request, "admin/archive/essay/import.html", context)
 
@@ -285,6 +300,13 @@ def renumber_authorships(essay: Essay) -> None:
         if authorship.position != position:
             authorship.position = position
             authorship.save(update_fields=["position"])
+
+
+def _edit_url(outcome: ImportOutcome | None) -> str:
+    """Return the admin edit page of the essay an import made, unless a dry run rolled it back."""
+    if outcome is None or (outcome.dry_run and outcome.action == CREATED):
+        return ""
+    return reverse("admin:archive_essay_change", args=[outcome.essay.pk])
 
 
 def describe_outcome(outcome: ImportOutcome) -> str:
@@ -338,12 +360,31 @@ class AuthorAdmin(EssayCountAdmin):
 @admin.register(Source)
 class SourceAdmin(EssayCountAdmin):
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    list_display = ["name", "url", "essay_count"]
+    list_display = ["name", "url", "has_disclaimer", "essay_count"]
     ordering = ["name"]
     # Also what the essay form's source autocomplete searches.
-    search_fields = ["name", "description"]
+    search_fields = ["name", "description", "disclaimer", "disclaimer_variants"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "url", "description"]}),
+        (
+            "Recognising the publisher on import",
+            {
+                "fields": ["disclaimer", "disclaimer_variants"],
+                "description": (
+                    "An imported essay that ends with one of these wordings is given this "
+                    "source, and the wording is kept apart from its body. Matching ignores "
+                    "case, spacing and the style of quotes and dashes."
+                ),
+            },
+        ),
+        ("Record", {"fields": ["created", "updated"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="Disclaimer known", boolean=True)
+    def has_disclaimer(self, source: Source) -> bool:
+        return bool(source.disclaimer_wordings())
 
 
 @admin.register(Topic)

@@ -1,4 +1,4 @@
-"""Forms for curators in the admin: the essay, its ordered author inline, the text-file upload."""
+"""Forms for curators in the admin: the essay, its ordered author inline, the file upload."""
 
 from __future__ import annotations
 
@@ -30,15 +30,17 @@ def _check_size(upload: UploadedFile, limit: int) -> None:
 
 
 class EssayUploadForm(forms.Form):
-    """One essay as a text file, with an optional sidecar giving what the text lacks."""
+    """One essay file (text, Word or a saved web page), with an optional sidecar giving what
+    the file lacks."""
 
     text_file = forms.FileField(
-        label="Essay text file",
+        label="Essay file",
         help_text=(
-            f"Plain text in UTF-8, as the import command reads it (up to "
-            f"{filesizeformat(MAX_UPLOAD_BYTES)}). Uploading the same file again updates "
-            "the essay it made."
+            "Plain text (.txt, in UTF-8, Windows-1251/1252, KOI8-R, UTF-16 …), a Word document "
+            f"(.docx) or a saved web page (.html, .htm), up to {filesizeformat(MAX_UPLOAD_BYTES)}. "
+            "Uploading the same file again updates the essay it made."
         ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.docx,.html,.htm,text/plain"}),
     )
     sidecar = forms.FileField(
         required=False,

@@ -15,15 +15,21 @@ from django.utils.text import slugify
 from archive.collation import MAX_KEY_LENGTH, collation_key
 from archive.sanitize import html_to_text, sanitize_html
 from archive.site_url import site_url
+from archive.transliteration import romanize
 
 LANGUAGE_CHOICES = [("en", "English"), ("ru", "Russian")]
 # An essay's long texts: lists of essays read everything but these (EssayQuerySet.for_cards).
 LONG_TEXTS = ("body", "body_text", "author_notes", "disclaimer")
 
 
+def slug_text(text: str, max_length: int) -> str:
+    """Return `text` as a URL slug of ASCII letters, digits and hyphens; Cyrillic is romanized."""
+    return slugify(romanize(text), allow_unicode=False)[:max_length].strip("-")
+
+
 def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
     """Return a slug for `text` that no other row of `model` uses yet."""
-    base = slugify(text, allow_unicode=False)[:80].strip("-") or "untitled"
+    base = slug_text(text, 80) or "untitled"  # "untitled" only when `text` has no letters
     slug, n = base, 2
     taken = model._default_manager.exclude(pk=exclude_pk)
     while taken.filter(slug=slug).exists():
@@ -123,6 +129,15 @@ class Source(CatalogueEntry):
     disclaimer = models.TextField(
         blank=True, help_text="The publisher's standard disclaimer, as it prints it."
     )
+    disclaimer_variants = models.TextField(
+        blank=True,
+        help_text=(
+            "Other wordings of the disclaimer that identify this publisher (another language, "
+            "an older wording), one per line. * stands for any words, e.g. "
+            "“Copyright: Project Syndicate, *”. The importer names this source when an essay "
+            "ends with the disclaimer or one of these."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -130,6 +145,11 @@ class Source(CatalogueEntry):
 
     class Meta:
         ordering = ["name"]
+
+    def disclaimer_wordings(self) -> list[str]:
+        """Return every wording that identifies this publisher: the disclaimer, then variants."""
+        lines = [self.disclaimer.strip(), *self.disclaimer_variants.splitlines()]
+        return [line.strip() for line in lines if line.strip()]
 
 
 class Author(CatalogueEntry):

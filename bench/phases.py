@@ -100,7 +100,8 @@ def import_files(paths: list[str]) -> tuple[float, str, list[str]]:
 
     def run() -> None:
         try:
-            call_command("import_essays", *paths, stdout=out, stderr=err)
+            # verbosity 0: the summary line only, not a report per file
+            call_command("import_essays", *paths, verbosity=0, stdout=out, stderr=err)
         except CommandError as failure:  # some files failed; the rest are imported
             err.write(f"{failure}\n")
 

@@ -82,3 +82,32 @@ def zotero_server() -> Iterator[str]:
 
     with translation_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Start every test from an empty catalogue, without the publishers the migrations seed.
+
+    Tests build their own data (tests/factories.py), often with real publishers' names; and
+    pytest-django empties every table after a transactional test, so seeded rows would be
+    there for some tests and not others. Tests that need the seeded publishers ask for the
+    `seeded_publishers` fixture.
+    """
+    from archive.models import Source
+
+    with django_db_blocker.unblock():
+        Source.objects.all().delete()
+
+
+@pytest.fixture
+def seeded_publishers(db) -> list:
+    """Add the publishers (sources and disclaimers) the archive's data migration seeds."""
+    import importlib
+
+    from django.apps import apps
+
+    from archive.models import Source
+
+    migration = importlib.import_module("archive.migrations.0006_source_disclaimer_variants")
+    migration.seed_publishers(apps, None)
+    return list(Source.objects.order_by("name"))

@@ -90,8 +90,8 @@ def test_broken_files_fail_one_line_each_and_the_rest_import(tmp_path):
     lines = err.getvalue().strip().splitlines()
     assert lines == [
         f"{folder / 'a-empty.txt'}: empty file",
-        f"{folder / 'b-latin1.txt'}: not UTF-8 text (byte 0xe9 at position 3); "
-        "save the file as UTF-8",
+        f"{folder / 'b-latin1.txt'}: cannot tell the text's encoding with confidence: it reads "
+        "as Windows-1251 (“Cafй”) and as ISO-8859-1 (“Café”) equally well; save it as UTF-8",
         f"{folder / 'c-binary.txt'}: binary file (contains NUL bytes), not plain text",
         f"{folder / 'd-title-only.txt'}: no body: the file holds only a title line",
         f"{folder / 'e-bad-sidecar.txt'}: bad sidecar e-bad-sidecar.json: invalid JSON at line 1 "

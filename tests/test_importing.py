@@ -14,6 +14,7 @@ from archive.importing import (
     UNCHANGED,
     UPDATED,
     ImportFailure,
+    Publisher,
     import_path,
     import_upload,
     parse_essay_bytes,
@@ -69,7 +70,7 @@ def test_seed_files_are_the_shared_seeds_byte_for_byte():
 
 
 @pytest.mark.django_db
-def test_reset_seed_title_lead_disclaimer_and_source():
+def test_reset_seed_title_lead_disclaimer_and_source(seeded_publishers):
     outcome = import_path(RESET)
     essay = Essay.objects.get(pk=outcome.essay.pk)
 
@@ -157,7 +158,7 @@ def test_parse_is_pure_and_reads_both_seeds():
 
 
 @pytest.mark.django_db
-def test_reimport_is_unchanged_and_creates_nothing():
+def test_reimport_is_unchanged_and_creates_nothing(seeded_publishers):
     first = [import_path(RESET), import_path(MAD)]
     counts = row_counts()
     again = [import_path(RESET), import_path(MAD)]
@@ -171,7 +172,7 @@ def test_reimport_is_unchanged_and_creates_nothing():
         "Author": 2,
         "Authorship": 2,
         "Topic": 4,
-        "Source": 1,
+        "Source": len(seeded_publishers),  # the Valdai Discussion Club's is one of them
         "Republication": 0,
     }
 
@@ -428,8 +429,13 @@ def test_a_date_at_the_end_of_the_body_is_not_a_publication_note():
 
 def test_sidecar_source_wins_and_a_known_disclaimer_completes_it():
     text = "Talks\n\n" + "\n\n".join(BODY) + "\n\n" + VALDAI_DISCLAIMER
-    same = parse_essay_bytes("a.txt", text.encode(), {"source": "Valdai Discussion Club"})
-    other = parse_essay_bytes("b.txt", text.encode(), {"source": "Russia in Global Affairs"})
+    valdai = Publisher(
+        "Valdai Discussion Club", "https://valdaiclub.com/", VALDAI_DISCLAIMER, (VALDAI_DISCLAIMER,)
+    )
+    sidecar = {"source": "Valdai Discussion Club"}
+    same = parse_essay_bytes("a.txt", text.encode(), sidecar, publishers=[valdai])
+    sidecar = {"source": "Russia in Global Affairs"}
+    other = parse_essay_bytes("b.txt", text.encode(), sidecar, publishers=[valdai])
 
     assert (same.source.url, same.source.disclaimer) == (
         "https://valdaiclub.com/",
@@ -458,10 +464,15 @@ def test_sidecar_standfirst_is_not_repeated_in_the_body():
 
 # --- files that cannot be imported ----------------------------------------------------
 
+# UTF-8 text followed by the same text in Windows-1251: no one encoding reads the whole file.
+MIXED_ENCODINGS = "Сдерживание\n\nЯдерное сдерживание.\n".encode() + "Ядерное сдерживание.".encode(
+    "cp1251"
+)
+
 BROKEN = [
     ("empty.txt", b"", None, "empty file"),
     ("blank.txt", b"  \n\n \r\n", None, "empty file"),
-    ("latin1.txt", "Title\n\nCaf\u00e9 society.".encode("latin-1"), None, "not UTF-8 text"),
+    ("mixed-encodings.txt", MIXED_ENCODINGS, None, "cannot tell the text's encoding"),
     ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, "binary file"),
     ("title-only.txt", b"Just a Title\n", None, "no body"),
     ("notitle.txt", "\n".join(BODY).encode(), None, "no title"),
@@ -508,8 +519,8 @@ def test_broken_reimport_leaves_the_essay_as_it_was(tmp_path):
     path = write(tmp_path, "essay.txt", "Talks\n\n" + "\n\n".join(BODY))
     import_path(path)
     before = Essay.objects.values().get()
-    path.write_bytes(b"Talks\n\n\xff\xfe broken")
+    path.write_bytes(MIXED_ENCODINGS)
 
-    with pytest.raises(ImportFailure, match="not UTF-8"):
+    with pytest.raises(ImportFailure, match="cannot tell the text's encoding"):
         import_path(path)
     assert Essay.objects.values().get() == before

@@ -37,7 +37,7 @@ def meta(text: str, name: str) -> list[str]:
     return [m.get("content") for m in tree.xpath(f'//head/meta[@name="{name}"]')]
 
 
-def test_seed_essays_metadata(client):
+def test_seed_essays_metadata(client, seeded_publishers):
     for path in sorted(SEEDS.glob("*.txt")):
         import_path(path)
     reset = Essay.objects.get(title="No Pause for the “Reset”")

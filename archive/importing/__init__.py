@@ -1,20 +1,24 @@
-"""Import plain-text essays (and their sidecars) into the archive: the command and the admin upload.
+"""Import essays into the archive from plain text, Word documents and saved web pages: the
+command and the admin upload.
 
 `parse.py` reads a file into a ParsedEssay without touching the database; `save.py` stores it,
-keyed on the essay's import key so that importing again updates instead of duplicating.
+keyed on the essay's import key so that importing again updates instead of duplicating;
+`report.py` says what was found, for the curator.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from archive.importing.failure import ImportFailure
 from archive.importing.parse import (
-    ImportFailure,
+    ESSAY_SUFFIXES,
     ParsedEssay,
     load_sidecar_text,
     parse_essay_bytes,
     parse_essay_file,
 )
+from archive.importing.publishers import Publisher, load_publishers
 from archive.importing.save import (
     CREATED,
     UNCHANGED,
@@ -25,14 +29,17 @@ from archive.importing.save import (
 
 __all__ = [
     "CREATED",
+    "ESSAY_SUFFIXES",
     "UNCHANGED",
     "UPDATED",
     "ImportFailure",
     "ImportOutcome",
     "ParsedEssay",
+    "Publisher",
     "find_essay_files",
     "import_path",
     "import_upload",
+    "load_publishers",
     "parse_essay_bytes",
     "parse_essay_file",
     "save_parsed_essay",
@@ -41,7 +48,8 @@ __all__ = [
 
 def import_path(path: Path, *, dry_run: bool = False) -> ImportOutcome:
     """Import the essay file at `path` (with its `.json` sidecar); raise ImportFailure if not."""
-    return save_parsed_essay(parse_essay_file(Path(path)), dry_run=dry_run)
+    parsed = parse_essay_file(Path(path), publishers=load_publishers())
+    return save_parsed_essay(parsed, dry_run=dry_run)
 
 
 def import_upload(
@@ -57,18 +65,31 @@ def import_upload(
     sidecar = None
     if sidecar_text and sidecar_text.strip():
         sidecar = load_sidecar_text(name, sidecar_text)
-    return save_parsed_essay(parse_essay_bytes(name, data, sidecar), dry_run=dry_run)
+    parsed = parse_essay_bytes(name, data, sidecar, publishers=load_publishers())
+    return save_parsed_essay(parsed, dry_run=dry_run)
 
 
 def find_essay_files(paths: list[Path]) -> tuple[list[Path], list[ImportFailure]]:
-    """Return the essay files named by `paths` (folders give their *.txt, sorted) and misses."""
+    """Return the essay files named by `paths` and the misses.
+
+    A folder gives its .txt, .docx, .html and .htm files, sorted; Word's lock files ("~$…")
+    and hidden files are left out, as are the folders browsers save a page's images in.
+    """
     files: list[Path] = []
     failures: list[ImportFailure] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.glob("*.txt") if p.is_file()))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.is_file()
+                    and p.suffix.lower() in ESSAY_SUFFIXES
+                    and not p.name.startswith(("~$", "."))
+                )
+            )
         elif path.suffix.lower() == ".json":
-            failures.append(ImportFailure(path, "a sidecar, not an essay; name its .txt file"))
+            failures.append(ImportFailure(path, "a sidecar, not an essay; name its essay file"))
         elif path.is_file():
             files.append(path)
         else:

@@ -14,14 +14,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from archive.importing.parse import (
-    AuthorData,
-    ImportFailure,
-    ParsedEssay,
-    PublicationData,
-    SourceData,
-)
-from archive.models import Author, Authorship, DatePrecision, Essay, Republication, Source, Topic
+from archive.importing.authors import AuthorMatch, find_or_create_author
+from archive.importing.failure import ImportFailure
+from archive.importing.records import ParsedEssay, PublicationData, SourceData
+from archive.models import Authorship, DatePrecision, Essay, Republication, Source, Topic
 from archive.sanitize import text_to_html
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -36,6 +32,11 @@ class ImportOutcome:
     name: str
     changed: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # For the report: what was parsed, and which archive author each name became (not
+    # worked out when the file is unchanged since its last import).
+    parsed: ParsedEssay | None = None
+    authors: list[AuthorMatch] = field(default_factory=list)
+    source_created: bool = False
 
     def __str__(self) -> str:
         verb = {CREATED: "would create", UPDATED: "would update", UNCHANGED: "unchanged"}
@@ -50,6 +51,7 @@ def save_parsed_essay(parsed: ParsedEssay, *, dry_run: bool = False) -> ImportOu
         with transaction.atomic():
             outcome = _create_or_update(parsed)
             outcome.dry_run = dry_run
+            outcome.parsed = parsed
             if dry_run:
                 transaction.set_rollback(True)
     except ValidationError as exc:
@@ -63,6 +65,7 @@ def _create_or_update(parsed: ParsedEssay) -> ImportOutcome:
     essay = Essay.objects.filter(import_key=parsed.import_key).first()
     if essay is not None and essay.import_checksum == parsed.checksum:
         return ImportOutcome(UNCHANGED, essay, parsed.name)
+    source_existed = bool(parsed.source) and Source.objects.filter(name=parsed.source.name).exists()
 
     created = essay is None
     if essay is None:
@@ -77,15 +80,17 @@ def _create_or_update(parsed: ParsedEssay) -> ImportOutcome:
 
     changed = [name for name in _ESSAY_FIELDS if getattr(essay, name) != before[name]]
     changed = [_FIELD_LABELS.get(name, name) for name in changed if name != "import_checksum"]
-    if _sync_authors(essay, parsed.authors):
+    matches = [find_or_create_author(data) for data in parsed.authors]
+    if _sync_authors(essay, matches):
         changed.append("authors")
     if _sync_topics(essay, parsed.topics):
         changed.append("topics")
     if _sync_republications(essay, parsed.republications):
         changed.append("republications")
-    if created:
-        return ImportOutcome(CREATED, essay, parsed.name, changed)
-    return ImportOutcome(UPDATED if changed else UNCHANGED, essay, parsed.name, changed)
+    action = CREATED if created else UPDATED if changed else UNCHANGED
+    outcome = ImportOutcome(action, essay, parsed.name, changed, authors=matches)
+    outcome.source_created = bool(parsed.source) and not source_existed
+    return outcome
 
 
 _ESSAY_FIELDS = [
@@ -101,7 +106,7 @@ def _essay_values(parsed: ParsedEssay) -> dict[str, object]:
     return {
         "title": parsed.title,
         "standfirst": parsed.standfirst,
-        "body": text_to_html(parsed.paragraphs),
+        "body": parsed.body_html or text_to_html(parsed.paragraphs),
         "language": parsed.language,
         "published_on": parsed.published_on,
         "date_precision": parsed.date_precision,
@@ -135,23 +140,9 @@ def _source(data: SourceData | None) -> Source | None:
     return source
 
 
-def _author(data: AuthorData) -> Author:
-    """Return the author called `data.name`, created if new; fill in blank details."""
-    author = Author.objects.filter(name=data.name).order_by("pk").first() or Author(name=data.name)
-    dirty = author.pk is None
-    for name in ("sort_name", "affiliation", "url", "biography"):
-        if getattr(data, name) and not getattr(author, name):
-            setattr(author, name, getattr(data, name))
-            dirty = True
-    if dirty:
-        author.full_clean(exclude=["slug", "sort_name"])
-        author.save()
-    return author
-
-
-def _sync_authors(essay: Essay, wanted: list[AuthorData]) -> bool:
+def _sync_authors(essay: Essay, wanted: list[AuthorMatch]) -> bool:
     """Make the byline exactly `wanted`, in order; return whether it changed."""
-    author_ids = [_author(data).pk for data in wanted]
+    author_ids = list(dict.fromkeys(match.author.pk for match in wanted))
     current = list(essay.authorships.order_by("position").values_list("author_id", flat=True))
     if current == author_ids:
         return False

@@ -1,4 +1,4 @@
-"""Import plain-text essays (files, or every *.txt in folders) with archive.importing."""
+"""Import essays (plain text, Word, saved web pages; files or folders) with archive.importing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
-from archive.importing import ImportFailure, find_essay_files, import_path
+from archive.importing import UNCHANGED, ImportFailure, find_essay_files, import_path
+from archive.importing.report import describe_import
 
 PROGRESS_FROM = 10  # files; fewer finish before a bar would help
 COMMIT_EVERY = 100  # files per transaction
@@ -17,8 +18,10 @@ COMMIT_EVERY = 100  # files per transaction
 
 class Command(BaseCommand):
     help = (
-        "Import essays from plain-text files (with optional same-name .json sidecars or YAML "
-        "front matter). Folders are read for *.txt files. Importing again updates, never "
+        "Import essays from plain-text (.txt), Word (.docx) and saved web page (.html, .htm) "
+        "files, with optional same-name .json sidecars (or YAML front matter in text files). "
+        "Folders are read for those files. Each new or changed essay gets a report of what was "
+        "found and what is missing (-v 0: summary only). Importing again updates, never "
         "duplicates."
     )
 
@@ -58,9 +61,12 @@ class Command(BaseCommand):
                 self.stderr.write(str(failure))
             return
         counts[outcome.action] += 1
-        if dry_run or verbosity >= 2:
+        reported = verbosity >= 2 or (verbosity == 1 and (dry_run or outcome.action != UNCHANGED))
+        if reported:
             with tqdm.external_write_mode(file=self.stdout._out):
                 self.stdout.write(str(outcome))
+                for line in describe_import(outcome):
+                    self.stdout.write(f"    {line}")
 
     def _summarize(self, total: int, dry_run: bool, counts: Counter, failures: list) -> None:
         if dry_run:
