@@ -20,10 +20,11 @@ format_of() {  # archive.yaml.gz -> yaml
 
 # Kept out, because a fresh `migrate` recreates them or they are derived or short-lived:
 # content types and permissions (referenced by natural key instead), sessions, login-throttle
-# records (axes), and the search app's tables (the index is rebuilt from the essays on restore).
+# records (axes), the archive's cache marker (ArchiveVersion) and the search app's tables (the index
+# is rebuilt from the essays on restore).
 "$PY" manage.py dumpdata \
   --natural-foreign \
   --exclude contenttypes --exclude auth.permission --exclude sessions \
-  --exclude axes --exclude search \
+  --exclude axes --exclude search --exclude archive.archiveversion \
   --format "$(format_of "$file")" --output "$file" --verbosity 0
 echo "Backup written to $file"

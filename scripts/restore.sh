@@ -19,8 +19,9 @@ fi
 import sys
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from archive.models import Source
+from archive.models import ArchiveVersion, Source
 models = [*apps.get_app_config("archive").get_models(), get_user_model()]
+models = [m for m in models if m is not ArchiveVersion]  # a cache marker, not data
 others = [m for m in models if m is not Source]
 if not any(m._default_manager.exists() for m in others):
     Source.objects.all().delete()
