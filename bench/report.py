@@ -134,7 +134,7 @@ def table(results: dict) -> str:
         "",
         f"Import (manage.py import_essays; signal processor {imp.get('signal_processor')})",
         _import_row("with indexing on save", imp.get("with_indexing")),
-        _import_row("signal processor torn down", imp.get("without_indexing")),
+        _import_row("bulk load (no indexing, no history)", imp.get("bulk_load")),
         "Full index build",
         f"  {build.get('command')}: {build.get('seconds')} s"
         f" = {build.get('essays_per_s')} essays/s;"
