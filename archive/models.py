@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import functools
 from collections.abc import Iterable
 
@@ -10,68 +9,16 @@ from django.db import models
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import get_script_prefix, reverse
-from django.utils.text import slugify
 
 from archive.collation import MAX_KEY_LENGTH, collation_key
+from archive.dates import DatePrecision
+from archive.naming import default_sort_name, unique_slug
 from archive.sanitize import html_to_text, sanitize_html
 from archive.site_url import site_url
-from archive.transliteration import romanize
 
 LANGUAGE_CHOICES = [("en", "English"), ("ru", "Russian")]
 # An essay's long texts: lists of essays read everything but these (EssayQuerySet.for_cards).
 LONG_TEXTS = ("body", "body_text", "author_notes", "disclaimer")
-
-
-def slug_text(text: str, max_length: int) -> str:
-    """Return `text` as a URL slug of ASCII letters, digits and hyphens; Cyrillic is romanized."""
-    return slugify(romanize(text), allow_unicode=False)[:max_length].strip("-")
-
-
-def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
-    """Return a slug for `text` that no other row of `model` uses yet."""
-    base = slug_text(text, 80) or "untitled"  # "untitled" only when `text` has no letters
-    slug, n = base, 2
-    taken = model._default_manager.exclude(pk=exclude_pk)
-    while taken.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-class DatePrecision(models.TextChoices):
-    """How much of a publication date is known; the stored date is the first day of the span."""
-
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
-    CIRCA = "circa", "Approximate year (circa)"
-
-    def format(self, value: datetime.date | None) -> str:
-        """Return `value` written to this precision: "17 June 2013", "June 2013", "c. 2011"."""
-        if value is None:
-            return "n.d."
-        if self is DatePrecision.DAY:
-            return f"{value.day} {value:%B %Y}"
-        if self is DatePrecision.MONTH:
-            return f"{value:%B %Y}"
-        if self is DatePrecision.YEAR:
-            return str(value.year)
-        return f"c. {value.year}"
-
-    def truncate(self, value: datetime.date) -> datetime.date:
-        """Return the first day of the span `value` falls in at this precision."""
-        if self is DatePrecision.DAY:
-            return value
-        if self is DatePrecision.MONTH:
-            return value.replace(day=1)
-        return value.replace(month=1, day=1)
-
-    def iso(self, value: datetime.date) -> str:
-        """Return `value` as ISO 8601 to this precision: 2013-06-17, 2013-06 or 2011."""
-        if self is DatePrecision.DAY:
-            return value.isoformat()
-        if self is DatePrecision.MONTH:
-            return f"{value:%Y-%m}"
-        return f"{value.year:04d}"
 
 
 class CatalogueQuerySet(models.QuerySet):
@@ -188,12 +135,6 @@ class Author(CatalogueEntry):
     @property
     def given_name(self) -> str:
         return self.sort_name.split(",", 1)[1].strip() if "," in self.sort_name else ""
-
-
-def default_sort_name(name: str) -> str:
-    """Return "Family, Given" for a name written "Given Family"."""
-    parts = name.strip().rsplit(" ", 1)
-    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name.strip()
 
 
 class Topic(CatalogueEntry):
