@@ -1,11 +1,13 @@
 """The one rule for derived caches: keyed on what they are derived from, through `derived()`.
 
-A derived value (a page's count, the related essays of an essay, a page of search results) is
-cached in Django's cache under its name, its own parts, and a marker that moves whenever its
-source changes: `archive_marker()` for anything read from the archive's tables (any save or
-deletion, see ArchiveVersion), the search index's generation for anything read from the index,
-or both. Nothing is invalidated by hand; a changed marker makes a new key, and the old entries
-age out.
+A derived value (a page's count, the related essays of an essay, a page of search results, an
+essay's rendered citations) is cached in Django's cache under its name, its own parts, and a
+marker that moves whenever its source changes: `archive_marker()` for anything read from the
+archive's tables (any save or deletion, see ArchiveVersion), the search index's generation for
+anything read from the index, both, or (citations) the digest of the styles and code that render
+a CSL item given whole in the parts. Nothing is invalidated by hand; a changed marker makes a
+new key, and the old entries age out. The search backend's per-segment tables are too large and
+hot for Django's cache and live in search/backends/lru.py, keyed on segment identity.
 """
 
 from __future__ import annotations

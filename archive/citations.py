@@ -28,11 +28,11 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import escape
 
 from archive import citeproc_patches
+from archive.caching import derived
 from archive.models import DatePrecision, Essay
 
 citeproc_patches.apply()
@@ -367,24 +367,17 @@ def render_all(csl: dict, *, paragraph: int | None = None) -> list[RenderedCitat
     item (essay, authors, source, URL, access date), the pinpoint, and the style files and
     code that render it. Any change to those inputs is a new key, so nothing needs clearing.
     """
-    key = _render_key(csl, paragraph)
-    if (rendered := cache.get(key)) is None:
-        try:
-            rendered = [render(csl, style, paragraph=paragraph) for style in STYLES]
-        except Exception:
-            log.exception("Citations of %s could not be rendered", csl.get("id"))
-            return []
-        cache.set(key, rendered, RENDER_CACHE_SECONDS)
-    return rendered
-
-
-RENDER_CACHE_SECONDS = 2 * 24 * 3600  # the access date in the item moves the key daily anyway
-
-
-def _render_key(csl: dict, paragraph: int | None) -> str:
     item = json.dumps([csl, paragraph], sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.sha256(f"{_renderer_version()}\n{item}".encode()).hexdigest()
-    return f"citations:{digest}"
+    try:
+        return derived(
+            "citations",
+            (item,),
+            lambda: [render(csl, style, paragraph=paragraph) for style in STYLES],
+            marker=_renderer_version(),
+        )
+    except Exception:
+        log.exception("Citations of %s could not be rendered", csl.get("id"))
+        return []
 
 
 @cache_once
