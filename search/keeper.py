@@ -60,6 +60,7 @@ class Keeper:
         self.last_deep_check = -DEEP_CHECK_GAP
         self.retry_after = 0.0
         self.pause = FIRST_RETRY
+        self.out_of_step = False  # the last routine check found another number of documents
 
     def tick(self) -> None:
         """Heal the index if it needs it, then apply whatever waits in the queue."""
@@ -93,8 +94,27 @@ class Keeper:
         requested = reason
         if health.needs_rebuild:
             reason = health.problem
+        elif reason is None:
+            reason = self._out_of_step(health.documents)
         if reason is not None and now >= self.retry_after:
             self._rebuild(reason, requested)
+
+    def _out_of_step(self, documents: int | None) -> str | None:
+        """Return why the index holds other essays than are published (changes made around the
+        queue: a restore, a bulk SQL edit), once two checks in a row with nothing queued agree."""
+        from search.indexing import essay_index
+        from search.models import PendingIndexChange
+
+        if documents is None or PendingIndexChange.objects.exists():
+            self.out_of_step = False
+            return None
+        published = essay_index().index_queryset().count()
+        seen_before, self.out_of_step = self.out_of_step, documents != published
+        if self.out_of_step and seen_before:
+            return f"it holds {documents} essays where {published} are published"
+        if self.out_of_step:  # look again soon, before rebuilding on a passing difference
+            self.next_check = time.monotonic() + self.poll * 5
+        return None
 
     def _rebuild(self, reason: str, requested: str | None) -> None:
         global _healing

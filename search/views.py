@@ -16,7 +16,7 @@ from search import keeper
 from search.backends.base import archive_backend, describe_features
 from search.facets import active_chips, build_facets
 from search.forms import SearchForm
-from search.indexing import index_lag
+from search.indexing import Lag, index_lag
 from search.querylang import Reading, read_query, user_part
 
 log = logging.getLogger(__name__)
@@ -114,13 +114,16 @@ def search(request: HttpRequest) -> HttpResponse:
         return unavailable(request, form)
     total = found["total"]
     page_obj = result_page(total, page_number)
+    hits = page_hits(found)
+    if len(hits) < len(found["ids"]) and not lag:  # the index holds essays withdrawn around
+        lag = Lag(len(found["ids"]) - len(hits), None)  # the queue: say the counts are behind
     filters = form.filters()
     facets = build_facets(found["facet_counts"], request.GET, filters)
     context = {
         "form": form,
         "query": form.cleaned_data["q"],
         "reading": reading,
-        "hits": page_hits(found),
+        "hits": hits,
         "total": total,
         "page_obj": page_obj,
         "facets": facets,

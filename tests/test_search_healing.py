@@ -189,3 +189,22 @@ def test_a_worker_starts_on_a_damaged_index_and_its_searcher_is_warmed_on_a_soun
         warm_up()  # does not raise
     assert any("warm-up failed" in r.getMessage() for r in caplog.records)
     assert search(client).status_code == 503
+
+
+def test_an_index_out_of_step_with_the_database_is_rebuilt(client, archive, search_index, caplog):
+    """Changes made around the queue (a restore, a bulk SQL edit) leave the index holding other
+    essays than are published: two routine checks agreeing on it rebuild the index."""
+    Essay.objects.filter(pk=archive[0].pk).update(status=Essay.Status.DRAFT)  # no signals
+    keeper = Keeper(poll=0)
+    caplog.set_level(logging.ERROR, logger="search.keeper")
+    keeper.tick()  # the first look notices, and looks again before acting
+    page = search(client)  # meanwhile the page never shows the draft, and says it is behind
+    assert archive[0].title not in page.content.decode() and len(page.context["hits"]) == 5
+    assert "catching up" in page.content.decode()
+    keeper.tick()
+    assert IndexTrouble.latest().kind == IndexTrouble.REBUILT
+    assert "5 are published" in IndexTrouble.latest().message
+    assert compare_index() == {"missing": set(), "stale": set(), "orphaned": set()}
+    keeper.next_check = 0  # the next routine check, now
+    keeper.tick()
+    assert sum("rebuilt on its own" in r.getMessage() for r in caplog.records) == 1  # once
