@@ -1,0 +1,51 @@
+"""British and American spellings as one word (issue 14): "defence" finds "defense".
+
+Every English word is indexed and searched under its American spelling, so either spelling finds
+both, in every field, phrases included. The pairs come from breame's word list (about 1,700
+British spellings: -our/-or, -tre/-ter, -ce/-se, -ise/-ize, programme, grey, aluminium …). Two
+rules of ours extend it where the list stops:
+
+* the forms derived from a listed -ise verb take -ize too ("militarise" is listed, so
+  "militarisation", "militariser" and "militarisable" follow it);
+* any "-isation" noun is an "-ization" noun ("weaponisation"), except where the -is- belongs to
+  the root "vis" ("improvisation", "revisation"), whose verbs never take -ize.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+# (British ending, American ending) of the forms an -ise verb derives.
+DERIVED_ENDINGS = (
+    ("isations", "izations"),
+    ("isation", "ization"),
+    ("isables", "izables"),
+    ("isable", "izable"),
+    ("isers", "izers"),
+    ("iser", "izer"),
+    ("ising", "izing"),
+    ("ised", "ized"),
+    ("ises", "izes"),
+    ("ise", "ize"),
+)
+
+
+@lru_cache(maxsize=100_000)
+def american(word: str) -> str:
+    """Return the American spelling of a lowercased English word (the word itself when it has
+    no other spelling)."""
+    listed = BRITISH_ENGLISH_SPELLINGS.get(word)
+    if listed:
+        return listed
+    for british, us in DERIVED_ENDINGS:
+        if not word.endswith(british):
+            continue
+        root = word[: -len(british)]
+        if BRITISH_ENGLISH_SPELLINGS.get(root + "ise") == root + "ize":
+            return root + us
+        if british.startswith("isation") and len(root) > 2 and not root.endswith("v"):
+            return root + us
+        break
+    return word
