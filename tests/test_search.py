@@ -307,11 +307,16 @@ def test_snippet_escapes_html_and_only_marks_are_markup(client, search_index):
     assert "<mark>Deterrence</mark>" in html
 
 
-def test_did_you_mean_for_a_misspelled_word(client, corpus):
+def test_a_misspelled_word_that_finds_nothing_shows_the_correction(client, corpus):
     response = search(client, q="pipleines")
-    assert response.context["suggestion"] == "pipelines"
-    assert "Did you mean" in response.content.decode()
-    assert search(client, q="pipelines").context["suggestion"] is None
+    assert response.context["spelling"].text == "pipelines"
+    assert response.context["spelling"].applied
+    assert titles(response) == ["Pipelines and power"]
+    assert "Showing results for" in response.content.decode()
+    as_typed = search(client, q="pipleines", as_typed="1")
+    assert as_typed.context["total"] == 0 and not as_typed.context["spelling"].applied
+    assert "Did you mean" in as_typed.content.decode()
+    assert search(client, q="pipelines").context["spelling"].text is None
 
 
 def test_results_need_no_database_query_per_result(
