@@ -3,15 +3,19 @@ romanization, and one spelling for British and American words."""
 
 from __future__ import annotations
 
+import copy
 import re
 
 import iuliia
 import pytest
+from whoosh.filedb.filestore import FileStorage
 from wordfreq import top_n_list
 
-from search.backends.analysis import NAME_MARK, terms_for
+from search.backends.analysis import CYRILLIC_KEY, LATIN_KEY, is_name_key, terms_for
+from search.backends.base import archive_backend
 from search.backends.romanization import name_key
 from search.backends.variants import american
+from search.indexing import rebuild
 
 # The romanizations English-language texts use (romanization.py's docstring).
 SCHEMES = [
@@ -70,9 +74,10 @@ def test_different_names_keep_different_keys(a, b):
 
 
 def test_only_capitalized_words_are_indexed_under_a_key():
-    assert terms_for("Лаврову", with_parts=True) == ("лавров", NAME_MARK + "lavrov")
-    assert not any(t.startswith(NAME_MARK) for t in terms_for("лаврову", with_parts=True))
-    assert not any(t.startswith(NAME_MARK) for t in terms_for("Лаврову", with_parts=False))
+    assert terms_for("Лаврову", with_parts=True) == ("лавров", CYRILLIC_KEY + "lavrov")
+    assert terms_for("Lavrov", with_parts=True) == ("lavrov", LATIN_KEY + "lavrov")
+    assert not any(is_name_key(t) for t in terms_for("лаврову", with_parts=True))
+    assert not any(is_name_key(t) for t in terms_for("Лаврову", with_parts=False))
 
 
 @pytest.mark.parametrize(
@@ -101,3 +106,16 @@ def test_british_spellings_index_as_american(british, us):
 )
 def test_words_without_another_spelling_are_left_alone(word):
     assert american(word) == word
+
+
+@pytest.mark.django_db
+def test_an_index_analysed_by_an_older_version_is_rebuilt(search_index):
+    """The keeper and ensure_index rebuild an index written before these rules."""
+    backend = archive_backend()
+    backend.setup()
+    older = copy.deepcopy(backend.schema)
+    del older["text"].analyzer.version  # as an index written before ANALYSIS_VERSION holds it
+    FileStorage(backend.path).create_index(older, indexname=backend.index_name)
+    assert backend.health().needs_rebuild
+    rebuild()
+    assert not backend.health().needs_rebuild

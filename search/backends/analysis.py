@@ -16,8 +16,9 @@ keeps the positions of compound parts right, which a chain of filters would renu
   (search/backends/variants.py: "defence" and "defense" are one term), Cyrillic words with the
   Russian Snowball stemmer;
 * a capitalized word (a name, mostly) is also indexed, at the same position, under its matching
-  key across scripts and romanizations, marked by NAME_MARK (search/backends/romanization.py:
-  "~lavrov" for Lavrov, Лавров and Лаврову); queries add the key as a weaker alternative.
+  key across scripts and romanizations (search/backends/romanization.py), marked by the script
+  it was written in: "~lavrov" for Лавров and Лаврову, "^lavrov" for Lavrov. Queries add the
+  keys as weaker alternatives (search/backends/parsing.py).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ JOINERS = re.compile(r"[.\-]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
-NAME_MARK = "~"  # begins the name-key terms; no word the tokenizer yields begins with it
+# Name-key terms begin with one of these (no word the tokenizer yields does): the key of a word
+# written in Cyrillic, and of one written in Latin letters.
+CYRILLIC_KEY, LATIN_KEY = "~", "^"
 # Part of the schema's description (search/backends/writing.py), so an index analysed by an
 # older version is rebuilt: 2 = American spellings and name keys (issue 14).
 ANALYSIS_VERSION = 2
@@ -92,15 +95,28 @@ def stem(word: str) -> str:
 
 def is_name_key(term: str) -> bool:
     """Whether an index term is a name key (not a word: key terms and prefixes skip them)."""
-    return term.startswith(NAME_MARK)
+    return term[:1] in (CYRILLIC_KEY, LATIN_KEY)
 
 
 def key_term(word: str) -> str:
-    """Return the name-key term of a normalized word ('' for none)."""
+    """Return the name-key term of a normalized word as the index holds it ('' for none)."""
+    key = _key(word)
+    if not key:
+        return ""
+    return (CYRILLIC_KEY if CYRILLIC.search(word) else LATIN_KEY) + key
+
+
+def key_terms_for_query(word: str) -> tuple[str, str] | tuple[()]:
+    """Return the name-key terms a query word also matches: (its key as Cyrillic words have it,
+    as Latin words have it), or () for none."""
+    key = _key(word)
+    return (CYRILLIC_KEY + key, LATIN_KEY + key) if key else ()
+
+
+def _key(word: str) -> str:
     if len(word) < 3 or not word.isalpha():
         return ""
-    key = name_key(word)
-    return NAME_MARK + key if key else ""
+    return name_key(word)
 
 
 def word_parts(word: str) -> list[str]:

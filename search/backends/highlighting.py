@@ -10,6 +10,8 @@ notes do (a biography, the publication history), the snippet comes from there, l
 
 from __future__ import annotations
 
+import re
+
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from whoosh import query as wq
@@ -19,6 +21,8 @@ from search.backends.analysis import FOLD, WORD, is_name_key, terms_for
 SNIPPET_CHARS = 280
 MAX_PARAGRAPHS_SCANNED = 3  # analysed per hit, the likeliest first
 MAX_NAME_SCAN = 40  # paragraphs read for a name written otherwise, when no likelier one marks
+# A word that begins with a capital (Latin or Cyrillic): what the analyzer gives a name key.
+CAPITALIZED = re.compile(r"(?<![\w.\-'’‘])[A-ZÀ-ÖØ-ÞА-ЯЁ]\w*")
 TEXT_FIELDS = {"text", "title", "body", "notes"}
 
 
@@ -40,14 +44,14 @@ def query_terms(parsed: wq.Query) -> set[str]:
     return terms
 
 
-def _marks(paragraph: str, terms: set[str]) -> list[tuple[int, int]]:
+def _marks(paragraph: str, terms: set[str], words=WORD) -> list[tuple[int, int]]:
     """Return the (start, end) character spans of the words in `paragraph` matching `terms`.
 
     The analyzer's own per-word pipeline (cached), without a Token per word.
     """
     return [
         match.span()
-        for match in WORD.finditer(paragraph)
+        for match in words.finditer(paragraph)
         if not terms.isdisjoint(terms_for(match.group(), with_parts=True))
     ]
 
@@ -117,17 +121,19 @@ def _best_passage(text: str, terms: set[str]) -> tuple[str, list[tuple[int, int]
     scanned = [n for _, _, n in sorted(candidates)[:MAX_PARAGRAPHS_SCANNED]]
     best = _most_marked(paragraphs, scanned, terms)
     if best is None and any(is_name_key(t) for t in terms):
-        # A name in another script or romanization has no letters to look for: read on.
-        best = _most_marked(paragraphs, range(min(len(paragraphs), MAX_NAME_SCAN)), terms)
+        # A name in another script or romanization has no letters to look for: read on, the
+        # capitalized words only (only they are indexed under a name key).
+        numbers = range(min(len(paragraphs), MAX_NAME_SCAN))
+        best = _most_marked(paragraphs, numbers, terms, CAPITALIZED)
     return best or (paragraphs[0], [])
 
 
-def _most_marked(paragraphs: list[str], numbers, terms: set[str]):
+def _most_marked(paragraphs: list[str], numbers, terms: set[str], words=WORD):
     """Return (paragraph, spans) of the listed paragraphs with the most marks, or None."""
     best, best_score = None, 0
     for n in numbers:
         paragraph = paragraphs[n]
-        spans = _marks(paragraph, terms)
+        spans = _marks(paragraph, terms, words)
         score = len({paragraph[s:e].lower() for s, e in spans}) * 10 + len(spans)
         if score > best_score:
             best, best_score = (paragraph, spans), score

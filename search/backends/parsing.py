@@ -13,7 +13,9 @@ Whoosh's parser reads the syntax (phrases, AND/OR/NOT, -term, fields, prefix*); 
   `negotiat*` finds it. Expansions are bounded to the MAX_PREFIX_TERMS most frequent words,
   and `Expansion.cut` tells which prefixes the bound cut short, for the page to say so;
 * alternatives that the index does not hold (a notes term no essay has, a name key nobody
-  shares) are dropped before searching, so they cost nothing.
+  shares) are dropped before searching, so they cost nothing; so is, for a word typed in Latin
+  letters, a Latin key shared by more than 1% of the essays (a common word capitalized at the
+  start of sentences: "Security"), while its Cyrillic key, what finds the other script, stays.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from whoosh import query as wq
 from whoosh.qparser import MultifieldPlugin, PlusMinusPlugin, QueryParser
 
 from search.backends.analysis import (
+    CYRILLIC,
+    LATIN_KEY,
     ArchiveTokenizer,
     is_name_key,
-    key_term,
+    key_terms_for_query,
     normalize_word,
     terms_for,
 )
@@ -38,6 +42,8 @@ log = logging.getLogger(__name__)
 
 NOTES_BOOST = 0.4  # a word in the notes counts less than in the document itself
 NAME_BOOST = 0.5  # a name written in another script or romanization counts less than as typed
+COMMON_SPELLING = 0.01  # a Latin key shared by more than this share of the essays ...
+COMMON_SPELLING_MIN = 50  # ... and by more than this many is a common word's (see _dropped)
 YEAR_FIELD = "year"
 YEAR_BOOST = 1.0  # the weight of "dated that year" (a word's BM25 score is typically 2-8)
 YEAR = re.compile(r"(1[89]|20)\d\d")
@@ -59,8 +65,7 @@ class ArchiveQueryParser(QueryParser):
         field = self.schema[fieldname] if fieldname in self.schema else None
         alternatives = [q]
         if field is not None and isinstance(field.analyzer, ArchiveTokenizer):
-            key = key_term(normalize_word(text))
-            if key:
+            for key in key_terms_for_query(normalize_word(text)):
                 alternatives.append(wq.Term(fieldname, key, boost=boost * NAME_BOOST))
         if fieldname == self.content_field and YEAR.fullmatch(text) and YEAR_FIELD in self.schema:
             alternatives.append(wq.Term(YEAR_FIELD, int(text), boost=YEAR_BOOST))
@@ -91,6 +96,7 @@ def prepare(parsed: wq.Query, searcher, schema, expansion: Expansion) -> wq.Quer
     """Return `parsed` with prefixes expanded and absent alternatives dropped (see module)."""
     reader = searcher.reader()
     words_of: dict[str, list[str]] = {}
+    common = max(COMMON_SPELLING_MIN, COMMON_SPELLING * reader.doc_count())
 
     def visit(q: wq.Query) -> wq.Query:
         if isinstance(q, wq.Prefix):
@@ -98,7 +104,8 @@ def prepare(parsed: wq.Query, searcher, schema, expansion: Expansion) -> wq.Quer
         if isinstance(q, wq.Wildcard):
             return wq.NullQuery  # the query language writes no inner wildcards
         if type(q) is wq.Or:
-            kept = [sub for sub in q.subqueries if not _absent(sub, reader)]
+            latin = _latin_word(q.subqueries[0])
+            kept = [sub for sub in q.subqueries if not _dropped(sub, reader, latin, common)]
             if len(kept) < len(q.subqueries):
                 return wq.Or(kept, boost=q.boost) if kept else wq.NullQuery
         return q
@@ -106,13 +113,29 @@ def prepare(parsed: wq.Query, searcher, schema, expansion: Expansion) -> wq.Quer
     return parsed.accept(visit).normalize()
 
 
-def _absent(q: wq.Query, reader) -> bool:
-    """Whether `q` is a notes term or name key that no document has (others are kept)."""
+def _latin_word(q: wq.Query) -> bool:
+    """Whether `q` is the term of a word typed in Latin letters (a word's own alternative)."""
+    return (
+        type(q) is wq.Term
+        and isinstance(q.text, str)
+        and not is_name_key(q.text)
+        and not CYRILLIC.search(q.text)
+    )
+
+
+def _dropped(q: wq.Query, reader, latin: bool, common: float) -> bool:
+    """Whether to leave out an alternative: a notes term or name key that no document has, or,
+    for a word typed in Latin letters, the Latin-script key that more than `common` documents
+    share (the spelling of a common word at the start of sentences, not a name written in
+    another romanization: it would only cost time; the Cyrillic key is always kept)."""
     if type(q) is not wq.Term or not isinstance(q.text, str):
         return False
     if q.fieldname != NOTES_FIELD and not is_name_key(q.text):
         return False
-    return reader.doc_frequency(q.fieldname, q.text) == 0
+    frequency = reader.doc_frequency(q.fieldname, q.text)
+    if frequency == 0:
+        return True
+    return latin and q.text.startswith(LATIN_KEY) and frequency > common
 
 
 def vocabulary_words(reader, prefix: str) -> tuple[list[str], bool]:

@@ -2,8 +2,11 @@
 
 Candidates come from the vocabulary field (every essay's words as written, unstemmed, see
 analysis.VOCABULARY), so a misspelling whose stem happens to exist ("deterence" stems like
-"deter") is still seen as one. A word is corrected when fewer than RARE essays use it as
-written; its candidates are the words within one edit (two for words of five letters or more).
+"deter") is still seen as one. A query is corrected when one of its words (not a prefix, not a
+field's name) is used by no essay as written, or by one essay when the query finds fewer than
+FEW essays; such a word's candidates are the vocabulary's words within one edit (two for words
+of five letters or more) that begin with the same letter, measured by rapidfuzz's
+Damerau-Levenshtein distance over the words of that letter (read once per index generation).
 A multi-word query is corrected as a whole: the words of a suggestion must occur together in
 some essay (their vocabulary postings intersect), so "secondry sanctions" becomes "secondary
 sanctions", not "second sanctions". Among the combinations that co-occur, the fewest edits win,
@@ -18,53 +21,63 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
 from search.backends.analysis import STOP_WORDS, normalize_word
+from search.backends.facets import segment_id
+from search.backends.lru import LRU
 from search.backends.writing import VOCABULARY_FIELD
 
 OPERATORS = {"AND", "OR", "NOT", "TO"}
-WORDS = re.compile(r"(?<![\w'’])\w[\w'’]*\b(?!:)")  # not a field's name
+WORDS = re.compile(r"(?<![\w'’])\w[\w'’]*\b(?![:*])")  # not a field's name, not a prefix
 MAX_WORDS = 8
 RARE = 2  # a word in fewer essays than this (as written) looks misspelled
 CANDIDATES = 6  # per misspelled word, the nearest and most used first
 BEAM = 24  # partial combinations kept while correcting word after word
-
-
-def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Return the Damerau-Levenshtein distance of `a` and `b` (transpositions count once),
-    or `limit` when it is at least that."""
-    if abs(len(a) - len(b)) >= limit:
-        return limit
-    previous2: list[int] | None = None
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-        if min(previous) >= limit:
-            return limit
-    return min(previous[-1], limit)
+FEW = 3  # a word one essay uses is corrected only when the query finds fewer essays than this
+_BUCKETS = LRU(64)  # (segments, first letter) -> the vocabulary's words
 
 
 def max_edits(word: str) -> int:
     return 2 if len(word) >= 5 else 1
 
 
+def _words_beginning(reader, letter: str) -> list[str]:
+    """Return the vocabulary's words beginning with `letter`, read once per index generation
+    (a misspelling rarely changes its first letter; reading the words is most of the cost)."""
+    segments = tuple(segment_id(leaf) for leaf, _ in reader.leaf_readers())
+
+    def read() -> list[str]:
+        words = (
+            w.decode("utf-8") if isinstance(w, bytes) else w
+            for w in reader.expand_prefix(VOCABULARY_FIELD, letter)
+        )
+        return [w for w in words if w.isalpha()]
+
+    if None in segments:  # no stable identity: read them afresh
+        return read()
+    return _BUCKETS.get((segments, letter), read)
+
+
 def corrections(reader, word: str, *, maxdist: int | None = None) -> list[str]:
-    """Return the vocabulary's words near `word`, the nearest and most used first."""
-    if VOCABULARY_FIELD not in reader.indexed_field_names():
+    """Return the vocabulary's words near `word` (Damerau-Levenshtein, rapidfuzz), the nearest
+    and most used first."""
+    if VOCABULARY_FIELD not in reader.indexed_field_names() or not word:
         return []
     maxdist = max_edits(word) if maxdist is None else maxdist
-    found = []
-    for candidate in reader.terms_within(VOCABULARY_FIELD, word, maxdist, prefix=1):
-        if candidate == word or not candidate.isalpha():
-            continue
-        distance = edit_distance(word, candidate, maxdist + 1)
-        if distance <= maxdist:
-            df = reader.doc_frequency(VOCABULARY_FIELD, candidate)
-            found.append((distance, -df, candidate))
+    near = process.extract(
+        word,
+        _words_beginning(reader, word[0]),
+        scorer=DamerauLevenshtein.distance,
+        score_cutoff=maxdist,
+        limit=None,
+    )
+    found = [
+        (distance, -reader.doc_frequency(VOCABULARY_FIELD, candidate), candidate)
+        for candidate, distance, _ in near
+        if candidate != word
+    ]
     return [candidate for _, _, candidate in sorted(found)]
 
 
@@ -91,7 +104,7 @@ def _options(reader, word: str) -> list[tuple[str, int]]:
     options = [(word, 0)] if df else []
     if df < RARE:
         options += [
-            (candidate, edit_distance(word, candidate, 3))
+            (candidate, DamerauLevenshtein.distance(word, candidate))
             for candidate in corrections(reader, word)[:CANDIDATES]
         ]
     return options
@@ -141,7 +154,9 @@ def suggest_query(searcher, query_string: str, count: Callable[[str], int], type
         if raw in OPERATORS or word in STOP_WORDS or not word.isalpha() or len(word) < 3:
             continue
         matches.append((match, word))
-    if not any(reader.doc_frequency(VOCABULARY_FIELD, w) < RARE for _, w in matches):
+    # A word no essay uses as written; or one essay, when the words as typed find little.
+    rare = RARE if typed_hits < FEW else 1
+    if not any(reader.doc_frequency(VOCABULARY_FIELD, w) < rare for _, w in matches):
         return None
     corrected = correct_words(reader, [w for _, w in matches])
     if corrected is None:
