@@ -365,3 +365,11 @@ def test_the_correction_is_applied_only_when_nothing_has_all_the_words(client, m
     assert not response.context["spelling"].applied
     assert response.context["some_words"]  # "oil" alone, said so
     assert titles(response) == ["Oil"]
+
+
+def test_a_british_spelling_is_no_misspelling_where_essays_write_the_american(client, search_index):
+    make_essay("Shields", paragraphs=["Missile defense in Europe, and the programs behind it."])
+    rebuild()
+    assert search(client, q="missile defence programmes").context["spelling"].text is None
+    spelling = search(client, q="misile defence", as_typed="1").context["spelling"]
+    assert spelling.text == "missile defence" and spelling.hits == 1

@@ -23,10 +23,12 @@ from collections.abc import Callable
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
+from whoosh.reading import TermNotFound
 
 from search.backends.analysis import STOP_WORDS, normalize_word
 from search.backends.facets import segment_id
 from search.backends.lru import LRU
+from search.backends.variants import spellings
 from search.backends.writing import VOCABULARY_FIELD
 
 OPERATORS = {"AND", "OR", "NOT", "TO"}
@@ -81,26 +83,35 @@ def corrections(reader, word: str, *, maxdist: int | None = None) -> list[str]:
     return [candidate for _, _, candidate in sorted(found)]
 
 
+def known(reader, word: str) -> int:
+    """Return how many essays use the word as written, in its British or American spelling
+    too ("defence" is no misspelling where the essays write "defense")."""
+    return max(reader.doc_frequency(VOCABULARY_FIELD, w) for w in spellings(word))
+
+
 class _Postings:
-    """The essays (document numbers) using each word as written, read once per suggestion."""
+    """The essays (document numbers) using each word as written in either spelling, read once
+    per suggestion."""
 
     def __init__(self, reader) -> None:
         self.reader, self._sets = reader, {}
 
     def __call__(self, word: str) -> frozenset[int]:
         if word not in self._sets:
-            try:
-                ids = self.reader.postings(VOCABULARY_FIELD, word).all_ids()
-                self._sets[word] = frozenset(ids)
-            except Exception:  # not in the vocabulary
-                self._sets[word] = frozenset()
+            ids: set[int] = set()
+            for spelling in spellings(word):
+                try:
+                    ids.update(self.reader.postings(VOCABULARY_FIELD, spelling).all_ids())
+                except TermNotFound:
+                    pass
+            self._sets[word] = frozenset(ids)
         return self._sets[word]
 
 
 def _options(reader, word: str) -> list[tuple[str, int]]:
     """Return (word, edits) the reader may have meant: the word itself when the essays use it,
     and, when it is rare as written, its nearest vocabulary words."""
-    df = reader.doc_frequency(VOCABULARY_FIELD, word)
+    df = known(reader, word)
     options = [(word, 0)] if df else []
     if df < RARE:
         options += [
@@ -156,7 +167,7 @@ def suggest_query(searcher, query_string: str, count: Callable[[str], int], type
         matches.append((match, word))
     # A word no essay uses as written; or one essay, when the words as typed find little.
     rare = RARE if typed_hits < FEW else 1
-    if not any(reader.doc_frequency(VOCABULARY_FIELD, w) < rare for _, w in matches):
+    if not any(known(reader, w) < rare for _, w in matches):
         return None
     corrected = correct_words(reader, [w for _, w in matches])
     if corrected is None:

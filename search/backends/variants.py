@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+from breame.data.spelling_constants import AMERICAN_ENGLISH_SPELLINGS, BRITISH_ENGLISH_SPELLINGS
 
 # (British ending, American ending) of the forms an -ise verb derives.
 DERIVED_ENDINGS = (
@@ -49,3 +49,13 @@ def american(word: str) -> str:
             return root + us
         break
     return word
+
+
+def spellings(word: str) -> tuple[str, ...]:
+    """Return the spellings of a lowercased word: itself, then its American and British ones
+    where they differ ("did you mean" takes a word as known if the essays use any of them)."""
+    found = [word, american(word), AMERICAN_ENGLISH_SPELLINGS.get(word, word)]
+    for us, british in (("izations", "isations"), ("ization", "isation")):
+        if word.endswith(us):
+            found.append(word[: -len(us)] + british)
+    return tuple(dict.fromkeys(found))

@@ -11,13 +11,18 @@ What it changes, and why (figures from issue 7):
   fields only where a result shows them, sortable columns only for facet and sort fields;
 * non-compound segments (a fresh reader maps files instead of copying them into memory);
 * the user's query parsed with Whoosh's full parser (phrases, AND/OR/NOT, -term, prefix*, fields)
-  with prefix expansion bounded to the most frequent terms;
+  plus the notes, name keys, years and prefixes over the words as written, bounded to the most
+  frequent (search/backends/parsing.py, issue 14);
 * the matches, the exact count, the facets' documents and the page found a posting list at a
   time (search/backends/postings.py), with Whoosh's own scores and order; queries it does not
   model are searched by Whoosh's collectors, every match scored;
 * filters (Haystack's narrow queries, the year range) applied unscored, facets counted from the
   same matches;
-* highlighting only for the shown hits, from stored text, marking every word form;
+* highlighting only for the shown hits, from stored text, marking every word form (from the notes
+  when the body has none of the words);
+* an all-words query that finds nothing lists the essays with most of its words (postings.py's
+  find_most), and "did you mean" corrects a query as a whole (search/backends/spelling.py); what
+  the page should say about either, and about prefixes cut short, travels as `notices`;
 * writers serialized by Whoosh's lock with a bounded wait; deletes and updates of a batch share one
   writer and one searcher; the bulk build writes new segments aside and swaps them in atomically.
 """
