@@ -89,10 +89,18 @@ def run_queries(queries: list[Query], archive, fts, key_of: dict[int, str]) -> l
 
 def run_misspellings(misspellings: list[Misspelling], archive) -> list[dict]:
     """Return, for each misspelling, the page's suggestion and what each reading finds: the
-    misspelling as typed, the suggestion and what the reader meant."""
+    misspelling as typed, the suggestion and what the reader meant.
+
+    The page shows the suggestion's results when no essay has all the words as typed (its
+    "Showing results for …"); what the misspelling itself finds is read from the page of the
+    words as typed (`as_typed=1`, the page's "Search for … as typed" link)."""
+    from relevance.systems import Page
+
     rows = []
     for item in misspellings:
-        typed, meant = archive.search(item.typed), archive.search(item.meant)
+        page, meant = archive.search(item.typed), archive.search(item.meant)
+        typed = archive.search(item.typed, {"as_typed": "1"})
+        typed = Page(typed.status, typed.essay_pks, typed.total, page.suggestion)
         suggested = archive.search(typed.suggestion) if typed.suggestion else None
         rows.append(
             {

@@ -81,7 +81,7 @@ def _slug(name: str, display_name: str) -> str:
 def fts_rows() -> list[fts5.FtsRow]:
     """Return every published essay as an FTS5 row holding all the text its page prints but the
     publisher's disclaimer: title, standfirst, body, biographies, original-publication note,
-    authors, source and topics (the archive indexes less today; the yardstick reads it all)."""
+    authors, source and topics (what the archive indexes too, its notes weighted lower)."""
     rows = []
     for essay in Essay.objects.published().for_listing().order_by("pk"):
         parts = (essay.standfirst, essay.body_text, essay.author_notes, essay.original_note)

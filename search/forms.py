@@ -56,6 +56,8 @@ class SearchForm(forms.Form):
     year_to = forms.IntegerField(required=False, min_value=1000, max_value=2999)
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    # The words as typed, even when nothing has them all and a correction would find essays.
+    as_typed = forms.BooleanField(required=False)
 
     def __init__(self, data=None, **kwargs) -> None:
         if data is not None and hasattr(data, "getlist"):

@@ -15,6 +15,10 @@ class EssayIndex(indexes.SearchIndex, indexes.Indexable):
 
     # The document: title (twice, for weight), standfirst, authors, source, topics, body.
     text = indexes.CharField(document=True)
+    # What the page prints after the body: biographies and the publication history (weighted
+    # below the body at query time, search/backends/whoosh.py). Never the publisher's standard
+    # disclaimer, which repeats on every essay of a source and would match them all.
+    notes = indexes.CharField(stored=False)
     # Searchable on their own (the query language's title:, author:, source:, topic:).
     title = indexes.CharField(model_attr="title", boost=2.0)
     author_names = indexes.CharField()
@@ -33,13 +37,16 @@ class EssayIndex(indexes.SearchIndex, indexes.Indexable):
     date_display = indexes.CharField(model_attr="date_display", indexed=False)
     standfirst = indexes.CharField(model_attr="standfirst", indexed=False)
     body = indexes.CharField(model_attr="body_text", indexed=False)
+    biography = indexes.CharField(model_attr="author_notes", indexed=False)  # snippets
+    history = indexes.CharField(indexed=False)  # snippets
     fingerprint = indexes.CharField(indexed=False)
 
     def get_model(self) -> type[Essay]:
         return Essay
 
     def index_queryset(self, using=None):
-        return Essay.objects.published().for_listing().order_by("pk")
+        essays = Essay.objects.published().for_listing().prefetch_related("republications")
+        return essays.order_by("pk")
 
     def read_queryset(self, using=None):
         return Essay.objects.published().for_listing()
@@ -60,6 +67,24 @@ class EssayIndex(indexes.SearchIndex, indexes.Indexable):
             essay.body_text,
         ]
         return "\n".join(parts)
+
+    def prepare_history(self, essay: Essay) -> str:
+        """Return the publication history as the essay's page prints it, one line each."""
+        lines = []
+        if essay.original_publication:
+            date = f", {essay.original_date_display}" if essay.original_date else ""
+            lines.append(f"First published in {essay.original_publication}{date}.")
+        elif essay.original_note:
+            lines.append(essay.original_note)
+        for republication in essay.republications.all():
+            date = f", {republication.date_display}" if republication.date else ""
+            note = f" {republication.note}" if republication.note else ""
+            lines.append(f"Also published in {republication.publication}{date}.{note}")
+        return "\n\n".join(lines)
+
+    def prepare_notes(self, essay: Essay) -> str:
+        parts = (essay.author_notes, self.prepare_history(essay))
+        return "\n\n".join(part for part in parts if part)
 
     def prepare_author_names(self, essay: Essay) -> str:
         return "; ".join(a.name for a in essay.ordered_authors)

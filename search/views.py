@@ -64,6 +64,10 @@ def cached_search(
             "total": sqs.count(),
             "facet_counts": sqs.facet_counts() if "facets" in backend.features else {},
             "suggestion": sqs.spelling_suggestion() if reading else None,
+            # What the engine says besides the results (search/backends/whoosh.py): prefixes
+            # the bound cut, essays with all the words, some-words results, the suggestion's
+            # count. Engines that say nothing leave it empty.
+            "notices": dict(getattr(sqs.query, "notices", None) or {}),
         }
 
     if generation is None:  # an engine that cannot tell when it changed: no cache
@@ -98,6 +102,51 @@ def result_page(total: int, number: int) -> Page:
         raise Http404(f"There is no page {number}: this search has {pages}.") from None
 
 
+@dataclass(frozen=True)
+class Spelling:
+    """The engine's "did you mean": the corrected query, in the search box's syntax, and how
+    many essays it finds (the engine offers it only when that is more than as typed)."""
+
+    text: str | None = None
+    hits: int = 0
+    typed_hits: int | None = None  # essays with all the words as typed
+    applied: bool = False  # the page shows the correction's results
+
+    @classmethod
+    def of(cls, found: dict, reading: Reading) -> Spelling:
+        notices = found.get("notices", {})
+        text = user_part(found["suggestion"]) if reading else None
+        hits = notices.get("suggestion_hits", 0)
+        if not text or text == reading.query:
+            return cls(typed_hits=notices.get("all_words"))
+        return cls(text, hits, notices.get("all_words"))
+
+    @property
+    def reading(self) -> Reading:
+        return read_query(self.text or "")
+
+    def corrects(self, form: SearchForm) -> bool:
+        """Whether to show the correction's results instead: nothing has all the words as
+        typed, the correction finds some, and the reader did not ask for the words as typed."""
+        return bool(
+            self.text and self.hits and self.typed_hits == 0 and not form.cleaned_data["as_typed"]
+        )
+
+    def applied_to(self) -> Spelling:
+        return Spelling(self.text, self.hits, self.typed_hits, applied=True)
+
+    @staticmethod
+    def url(request: HttpRequest, q: str, *, as_typed: bool = False) -> str:
+        """Return this search's URL with the query `q` (filters kept, first page)."""
+        params = request.GET.copy()
+        params["q"] = q
+        params.pop("page", None)
+        params.pop("as_typed", None)
+        if as_typed:
+            params["as_typed"] = "1"
+        return "?" + params.urlencode()
+
+
 def search(request: HttpRequest) -> HttpResponse:
     """Show ranked results (or the newest essays for an empty query) with facets and snippets."""
     form = SearchForm(request.GET)
@@ -108,10 +157,16 @@ def search(request: HttpRequest) -> HttpResponse:
     try:
         lag = index_lag()
         found = cached_search(form, reading, page_number, lag.withdrawn)
+        spelling = Spelling.of(found, reading)
+        if spelling.corrects(form):
+            # Nothing has all the words as typed, the correction has: show its results.
+            found = cached_search(form, spelling.reading, page_number, lag.withdrawn)
+            spelling = spelling.applied_to()
     except Exception:  # a damaged or missing index: say so; the keeper repairs it
         log.error("Search failed; asking the index keeper to check the index", exc_info=True)
         keeper.request_check()
         return unavailable(request, form)
+    notices = found.get("notices", {})
     total = found["total"]
     page_obj = result_page(total, page_number)
     hits = page_hits(found)
@@ -128,7 +183,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "page_obj": page_obj,
         "facets": facets,
         "chips": active_chips(request.GET, filters, facets),
-        "suggestion": user_part(found["suggestion"]) if reading and total < 3 else None,
+        "spelling": spelling,
+        "suggestion_url": spelling.url(request, spelling.text) if spelling.text else "",
+        "as_typed_url": spelling.url(request, form.cleaned_data["q"], as_typed=True),
+        "all_words": notices.get("all_words"),
+        "some_words": notices.get("some_words", False),
+        "prefixes_cut": notices.get("prefixes_cut", []),
+        "prefix_limit": notices.get("prefix_limit"),
         "behind": lag,
         "missing_features": describe_features(archive_backend().features),
     }

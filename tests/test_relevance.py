@@ -147,10 +147,14 @@ def test_the_page_reader_gets_the_ranked_essays_count_and_suggestion(client, sma
 
     page = ArchivePage().search("pipelines")
     assert page.status == 200
-    assert sorted(page.essay_pks) == sorted(small_archive[k].pk for k in ("pipelines", "gas"))
+    both = sorted(small_archive[k].pk for k in ("pipelines", "gas"))
+    assert sorted(page.essay_pks) == both
     assert page.total == 2 and page.suggestion is None
+    # Nothing has the misspelling: the page shows what the correction finds, and says so.
     typo = ArchivePage().search("pipleines")
-    assert (typo.total, typo.essay_pks, typo.suggestion) == (0, [], "pipelines")
+    assert (typo.total, sorted(typo.essay_pks), typo.suggestion) == (2, both, "pipelines")
+    as_typed = ArchivePage().search("pipleines", {"as_typed": "1"})
+    assert (as_typed.total, as_typed.essay_pks, as_typed.suggestion) == (0, [], "pipelines")
     # Filters by display name become the page's slug parameters.
     by_author = ArchivePage().search("mutually", {"author": "Ellen Tauscher"})
     assert by_author.essay_pks == [small_archive["mad"].pk]
@@ -170,9 +174,10 @@ def test_a_run_scores_both_systems_and_checks_the_suggestions(small_archive, tmp
     bio = Query("bio", "notes", "known", "Ditchley", {"pipelines": 3})
     mad = Query("mad", "known-item", "known", "MAD about you", {"mad": 3})
     rows = {row["id"]: row for row in run_queries([bio, mad], archive, fts, key_of)}
-    # The yardstick reads what the page prints, biographies included; the archive, today, not.
+    # Both read what the page prints, biographies included.
     assert rows["bio"]["ranked"]["fts5"] == ["pipelines"]
     assert rows["bio"]["scores"]["fts5"] == {"success@1": 1.0, "rr": 1.0}
+    assert rows["bio"]["ranked"]["archive"] == ["pipelines"]
     assert rows["mad"]["ranked"]["archive"][0] == "mad"
     assert rows["mad"]["scores"]["archive"]["success@1"] == 1.0
 

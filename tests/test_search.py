@@ -113,6 +113,17 @@ def test_seed_essays_are_found_by_what_a_reader_remembers(client, seeds):
     assert len(titles(search(client, q="New START"))) >= 1
 
 
+def test_the_reproductions_of_issue_14_on_the_seeds(client, seeds):
+    mad, reset = "MAD About You", "No Pause for the “Reset”"
+    assert [t for t in titles(search(client, q="negotiat*")) if t.startswith("No Pause")]
+    assert {t[:12] for t in titles(search(client, q="missile*"))} == {mad[:12], reset[:12]}
+    assert titles(search(client, q="Scowcroft"))[0].startswith(mad)  # in its closing biography
+    typo = search(client, q="misile defence")
+    assert typo.context["spelling"].text == "missile defence"
+    assert titles(typo)[0].startswith(mad)  # the correction's results, "defense" included
+    assert [t for t in titles(search(client, q="Иванов")) if t.startswith(mad)]
+
+
 def test_distinctive_phrase_ranks_its_essay_first_among_generated_essays(client, search_index):
     words = "policy security cooperation treaty missile nuclear regional economic dialogue".split()
     for i in range(40):
@@ -307,11 +318,16 @@ def test_snippet_escapes_html_and_only_marks_are_markup(client, search_index):
     assert "<mark>Deterrence</mark>" in html
 
 
-def test_did_you_mean_for_a_misspelled_word(client, corpus):
+def test_a_misspelled_word_that_finds_nothing_shows_the_correction(client, corpus):
     response = search(client, q="pipleines")
-    assert response.context["suggestion"] == "pipelines"
-    assert "Did you mean" in response.content.decode()
-    assert search(client, q="pipelines").context["suggestion"] is None
+    assert response.context["spelling"].text == "pipelines"
+    assert response.context["spelling"].applied
+    assert titles(response) == ["Pipelines and power"]
+    assert "Showing results for" in response.content.decode()
+    as_typed = search(client, q="pipleines", as_typed="1")
+    assert as_typed.context["total"] == 0 and not as_typed.context["spelling"].applied
+    assert "Did you mean" in as_typed.content.decode()
+    assert search(client, q="pipelines").context["spelling"].text is None
 
 
 def test_results_need_no_database_query_per_result(

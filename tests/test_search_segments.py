@@ -66,11 +66,36 @@ def documents(count: int, seed: int) -> list[dict]:
                 ],  # fmt: skip
                 language=text["language"],
                 published_on=None if len(essays) % 7 == 3 else essay_date(len(essays)),
+                **notes_of(len(essays)),
             )
         )
+        if len(essays) % 4 == 1:  # republished: the history the notes field indexes
+            essays[-1].republications.create(
+                publication="Россия в глобальной политике" if len(essays) % 8 == 1 else "Survival",
+                date=essay_date(len(essays) + 1),
+                note="Revised and expanded." if len(essays) % 3 else "",
+            )
     backend = archive_backend()
     backend.setup()
     return list(backend._documents(essay_index(), essays))
+
+
+def notes_of(n: int) -> dict:
+    """Biographies, original publications, notes and disclaimers on some essays, not all."""
+    shapes = [
+        {},
+        {"author_notes": "Andrei Shcherbakov is a senior fellow at IMEMO in Moscow."},
+        {
+            "author_notes": "Юрий Белозёров — ведущий научный сотрудник ИМЭМО РАН.",
+            "original_note": "Впервые опубликовано в «Коммерсанте».",
+        },
+        {"original_publication": "Foreign Affairs", "original_date": essay_date(n)},
+        {
+            "author_notes": "Jane Holloway directs the Scowcroft Center.\n\nA second biography.",
+            "disclaimer": "The views expressed are solely the author's own.",
+        },
+    ]
+    return shapes[n % len(shapes)]
 
 
 def essay_date(n: int):

@@ -12,8 +12,13 @@ keeps the positions of compound parts right, which a chain of filters would renu
 * Latin letters are lowercased and accent-folded; Cyrillic is only lowercased and ё → е (never
   transliterated or stripped of its й);
 * English and Russian stop words are dropped (positions are kept, so phrases stay phrases);
-* Latin-script words are stemmed with Snowball English (Porter2), Cyrillic words with the
-  Russian Snowball stemmer.
+* Latin-script words are stemmed with Snowball English (Porter2) under their American spelling
+  (search/backends/variants.py: "defence" and "defense" are one term), Cyrillic words with the
+  Russian Snowball stemmer;
+* a capitalized word (a name, mostly) is also indexed, at the same position, under its matching
+  key across scripts and romanizations (search/backends/romanization.py), marked by the script
+  it was written in: "~lavrov" for Лавров and Лаврову, "^lavrov" for Lavrov. Queries add the
+  keys as weaker alternatives (search/backends/parsing.py).
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from whoosh.formats import Existence, Positions
 from whoosh.lang import stemmer_for_language
 from whoosh.lang.stopwords import stoplists
 
+from search.backends.romanization import name_key
+from search.backends.variants import american
+
 # A word: letters/digits, optionally joined by single dots, hyphens or apostrophes ("U.S.-Russia",
 # "SM3-IIB", "Russia's", "post-Soviet"); a dotted abbreviation keeps its final dot ("U.S.").
 WORD = re.compile(r"\w+(?:(?:\.-|[.\-'’‘])\w+)*(?:(?<=\.\w)\.)?")
@@ -36,6 +44,12 @@ JOINERS = re.compile(r"[.\-]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 STOP_WORDS = frozenset(stoplists["en"]) | frozenset(stoplists["ru"])
+# Name-key terms begin with one of these (no word the tokenizer yields does): the key of a word
+# written in Cyrillic, and of one written in Latin letters.
+CYRILLIC_KEY, LATIN_KEY = "~", "^"
+# Part of the schema's description (search/backends/writing.py), so an index analysed by an
+# older version is rebuilt: 2 = American spellings and name keys (issue 14).
+ANALYSIS_VERSION = 2
 
 
 def _latin_fold_table() -> dict[int, str]:
@@ -76,7 +90,33 @@ def stem(word: str) -> str:
         return word
     if CYRILLIC.search(word):
         return _russian_stem(word)
-    return _english_stem(word)
+    return _english_stem(american(word))
+
+
+def is_name_key(term: str) -> bool:
+    """Whether an index term is a name key (not a word: key terms and prefixes skip them)."""
+    return term[:1] in (CYRILLIC_KEY, LATIN_KEY)
+
+
+def key_term(word: str) -> str:
+    """Return the name-key term of a normalized word as the index holds it ('' for none)."""
+    key = _key(word)
+    if not key:
+        return ""
+    return (CYRILLIC_KEY if CYRILLIC.search(word) else LATIN_KEY) + key
+
+
+def key_terms_for_query(word: str) -> tuple[str, str] | tuple[()]:
+    """Return the name-key terms a query word also matches: (its key as Cyrillic words have it,
+    as Latin words have it), or () for none."""
+    key = _key(word)
+    return (CYRILLIC_KEY + key, LATIN_KEY + key) if key else ()
+
+
+def _key(word: str) -> str:
+    if len(word) < 3 or not word.isalpha():
+        return ""
+    return name_key(word)
 
 
 def word_parts(word: str) -> list[str]:
@@ -93,15 +133,23 @@ def word_parts(word: str) -> list[str]:
 
 @lru_cache(maxsize=500_000)
 def terms_for(word: str, *, with_parts: bool) -> tuple[str, ...]:
-    """Return the index terms of one raw word: the stemmed word, then (optionally) its parts.
+    """Return the index terms of one raw word: the stemmed word, then (optionally: at index
+    time) its parts, or a capitalized word's name key.
 
     Cached: a corpus repeats its words, and this is the whole per-token pipeline.
     """
+    raw = word
     word = normalize_word(word).strip(".")
     if not word:
         return ()
     if not JOINERS.search(word):
-        return () if word in STOP_WORDS else (stem(word),)
+        if word in STOP_WORDS:
+            return ()
+        if with_parts and raw[0].isupper():
+            key = key_term(word)
+            if key:
+                return (stem(word), key)
+        return (stem(word),)
     terms = [word]
     if with_parts:
         terms += [stem(p) for p in word_parts(word) if p not in STOP_WORDS]
@@ -157,6 +205,9 @@ class ArchiveTokenizer(Tokenizer):
     # Tells Whoosh that it stems, so a `spelling=True` field also keeps the unstemmed words
     # (called with no_morph=True) for "did you mean" suggestions.
     is_morph = True
+
+    def __init__(self) -> None:
+        self.version = ANALYSIS_VERSION  # compared with the index's own (see ANALYSIS_VERSION)
 
     def __call__(
         self,

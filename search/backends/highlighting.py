@@ -2,21 +2,29 @@
 
 Haystack's highlighting re-analyses each hit's whole text with a cold English analyzer and its
 template tag matches plain substrings. Here the query's own index terms (stems, so "negotiation"
-marks "negotiating", and Russian forms likewise) are looked for with the archive's analyzer, only
-in the paragraphs that can contain them, and the snippet is escaped HTML with only <mark> unescaped.
+marks "negotiating", and Russian forms likewise; name keys, so "Lavrov" marks "Лаврову") are
+looked for with the archive's analyzer, only in the paragraphs that can contain them, and the
+snippet is escaped HTML with only <mark> unescaped. When the body has none of the words but the
+notes do (a biography, the publication history), the snippet comes from there, labelled.
 """
 
 from __future__ import annotations
 
-from django.utils.html import escape
+import re
+
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from whoosh import query as wq
 
-from search.backends.analysis import FOLD, WORD, terms_for
+from search.backends.analysis import FOLD, WORD, is_name_key, terms_for
+from search.backends.variants import openings
 
 SNIPPET_CHARS = 280
 MAX_PARAGRAPHS_SCANNED = 3  # analysed per hit, the likeliest first
-TEXT_FIELDS = {"text", "title", "body"}
+MAX_NAME_SCAN = 40  # paragraphs read for a name written otherwise, when no likelier one marks
+# A word that begins with a capital (Latin or Cyrillic): what the analyzer gives a name key.
+CAPITALIZED = re.compile(r"(?<![\w.\-'’‘])[A-ZÀ-ÖØ-ÞА-ЯЁ]\w*")
+TEXT_FIELDS = {"text", "title", "body", "notes"}
 
 
 def query_terms(parsed: wq.Query) -> set[str]:
@@ -37,17 +45,26 @@ def query_terms(parsed: wq.Query) -> set[str]:
     return terms
 
 
-def _marks(paragraph: str, terms: set[str], probes: set[str]) -> list[tuple[int, int]]:
+def _marks(paragraph: str, terms: set[str], words=WORD) -> list[tuple[int, int]]:
     """Return the (start, end) character spans of the words in `paragraph` matching `terms`.
 
     The analyzer's own per-word pipeline (cached), without a Token per word, and only for words
-    holding one of the terms' first letters (`probes`): stemming every word of three paragraphs
-    was most of a new worker's first search (its stem cache empty).
+    that can match: holding a term's first two letters (or those of its British spelling:
+    tyre/tire), or capitalized when a name key is among the terms
+    (stemming every word of three paragraphs was most of a new worker's first search, its stem
+    cache empty).
     """
+    probes = {
+        probe for t in terms if t and not is_name_key(t) for probe in openings(t.split(".")[0][:2])
+    }
+    names = any(is_name_key(t) for t in terms)
     return [
         match.span()
-        for match in WORD.finditer(paragraph)
-        if any(p in match.group().lower().translate(FOLD) for p in probes)
+        for match in words.finditer(paragraph)
+        if (
+            (names and match.group()[0].isupper())
+            or any(p in match.group().lower().translate(FOLD) for p in probes)
+        )
         and not terms.isdisjoint(terms_for(match.group(), with_parts=True))
     ]
 
@@ -81,27 +98,56 @@ def render(paragraph: str, spans: list[tuple[int, int]], start: int, end: int) -
     return mark_safe(prefix + "".join(out) + suffix)
 
 
-def snippet_for(body: str, parsed: wq.Query) -> SafeString:
-    """Return the best passage of `body` for the query as safe HTML (the opening if no match)."""
+def snippet_for(body: str, parsed: wq.Query, notes: list[tuple[str, str]] = ()) -> SafeString:
+    """Return the best passage of `body` for the query as safe HTML; when the body has none of
+    its words, the best passage of the first of `notes` ((label, text) pairs) that has, after
+    its label; the opening of the body if no text has them."""
     terms = query_terms(parsed)
-    paragraphs = [p for p in body.split("\n\n") if p.strip()] or [""]
-    best, best_spans, best_score = paragraphs[0], [], 0
-    if terms:
-        # A cheap pre-test, in C: a paragraph can only match where a stem's first letters
-        # occur; only the paragraphs where most of them occur are analysed.
-        probes = {t.split(".")[0][:4] for t in terms if t}
-        candidates = []
-        for n, paragraph in enumerate(paragraphs):
-            lowered = paragraph.lower().translate(FOLD)
-            found = [p for p in probes if p in lowered]
-            if found:
-                hits = sum(lowered.count(p) for p in found)
-                candidates.append((-len(found), -hits, n))
-        for _, _, n in sorted(candidates)[:MAX_PARAGRAPHS_SCANNED]:
-            paragraph = paragraphs[n]
-            spans = _marks(paragraph, terms, probes)
-            score = len({paragraph[s:e].lower() for s, e in spans}) * 10 + len(spans)
-            if score > best_score:
-                best, best_spans, best_score = paragraph, spans, score
-    start, end = _window(best, best_spans)
-    return render(best, best_spans, start, end)
+    best, spans = _best_passage(body, terms)
+    if not spans:
+        for label, text in notes:
+            passage, note_spans = _best_passage(text, terms)
+            if note_spans:
+                start, end = _window(passage, note_spans)
+                label_html = format_html('<span class="snippet-from">{}:</span> ', label)
+                return mark_safe(label_html + render(passage, note_spans, start, end))
+    start, end = _window(best, spans)
+    return render(best, spans, start, end)
+
+
+def _best_passage(text: str, terms: set[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Return the paragraph of `text` with the most marks and their spans (the first
+    paragraph and no spans when none has any)."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
+    if not terms:
+        return paragraphs[0], []
+    # A cheap pre-test, in C: a paragraph can only match where a stem's first letters occur;
+    # only the paragraphs where most of them occur are analysed.
+    probes = {t.split(".")[0][:4] for t in terms if t and not is_name_key(t)}
+    candidates = []
+    for n, paragraph in enumerate(paragraphs):
+        lowered = paragraph.lower().translate(FOLD)
+        found = [p for p in probes if p in lowered]
+        if found:
+            hits = sum(lowered.count(p) for p in found)
+            candidates.append((-len(found), -hits, n))
+    scanned = [n for _, _, n in sorted(candidates)[:MAX_PARAGRAPHS_SCANNED]]
+    best = _most_marked(paragraphs, scanned, terms)
+    if best is None and any(is_name_key(t) for t in terms):
+        # A name in another script or romanization has no letters to look for: read on, the
+        # capitalized words only (only they are indexed under a name key).
+        numbers = range(min(len(paragraphs), MAX_NAME_SCAN))
+        best = _most_marked(paragraphs, numbers, terms, CAPITALIZED)
+    return best or (paragraphs[0], [])
+
+
+def _most_marked(paragraphs: list[str], numbers, terms: set[str], words=WORD):
+    """Return (paragraph, spans) of the listed paragraphs with the most marks, or None."""
+    best, best_score = None, 0
+    for n in numbers:
+        paragraph = paragraphs[n]
+        spans = _marks(paragraph, terms, words)
+        score = len({paragraph[s:e].lower() for s, e in spans}) * 10 + len(spans)
+        if score > best_score:
+            best, best_score = (paragraph, spans), score
+    return best

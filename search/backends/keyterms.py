@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from haystack.constants import DJANGO_ID
 from whoosh.reading import IndexReader
 
-from search.backends.analysis import WORD, analyzed_fast, positions_of
+from search.backends.analysis import WORD, analyzed_fast, is_name_key, positions_of
 
 KEY_TERMS = 10  # kept per document
 MAX_DF = 0.02  # a word in more than 2% of the documents is not distinctive ...
@@ -50,7 +50,7 @@ def all_key_terms(
     total, cap = eligible_df(reader)
     heaps: dict[int, list[tuple[float, str]]] = defaultdict(list)
     for term in reader.field_terms(fieldname):
-        if len(term) > MAX_TERM_LENGTH:
+        if len(term) > MAX_TERM_LENGTH or is_name_key(term):
             continue
         df = reader.doc_frequency(fieldname, term)
         if not 2 <= df <= cap:
@@ -77,7 +77,7 @@ def key_terms_of(
     total, cap = eligible_df(reader)
     weights = []
     for term, tf in indexed_weights(field, text).items():
-        if len(term) > MAX_TERM_LENGTH:
+        if len(term) > MAX_TERM_LENGTH or is_name_key(term):
             continue
         df = reader.doc_frequency(fieldname, term)
         if 2 <= df <= cap:

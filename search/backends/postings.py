@@ -500,3 +500,38 @@ def _sum_any(parts: list[dict[int, float]]) -> dict[int, float]:
         for d, s in part.items():
             out[d] = get(d, 0.0) + s
     return out
+
+
+# -- the most words: the fallback of an all-words query that finds little -------------------------
+
+
+def find_most(
+    searcher: Searcher, parts: list[wq.Query], *, limit: int, allow: wq.Query | None = None
+) -> Found | None:
+    """Return the documents matching any of `parts`, the best `limit` first by how many parts
+    they match, then by the sum of the parts' scores (Whoosh's BM25F per part; the sum is in
+    our order, so its last bits may differ from Whoosh's). None as for `find`."""
+    if not private.AVAILABLE or type(searcher.weighting) is not scoring.BM25F:
+        return None
+    ranked: list[tuple[int, float, int]] = []
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            segment = _Segment(searcher, subsearcher)
+            counts: dict[int, int] = {}
+            sums: dict[int, float] = {}
+            for part in parts:
+                scores, _exact = segment.scores(part)
+                for d, s in scores.items():
+                    counts[d] = counts.get(d, 0) + 1
+                    sums[d] = sums.get(d, 0.0) + s
+            allowed = segment.docs(allow) if allow is not None else None
+            for d, count in counts.items():
+                if d in segment.deleted or (allowed is not None and d not in allowed):
+                    continue
+                ranked.append((count, sums[d], offset + d))
+    except Unsupported as exc:
+        log.debug("Searching the parts of %r with Whoosh's collectors: %s", parts, exc)
+        return None
+    docs = sorted(d for _, _, d in ranked)
+    best = heapq.nsmallest(limit, ranked, key=lambda item: (-item[0], -item[1], item[2]))
+    return Found(docs, [(score, d) for _, score, d in best])

@@ -4,9 +4,10 @@ Haystack's simple backend matches every word against every text column of every 
 included, and ignores filters, order and pages. This one searches published essays only, reads
 the archive's query language plainly (every word or "phrase" must occur somewhere in the essay,
 `-word`/NOT leaves essays out, OR joins alternatives, title:/author:/source:/topic: search one
-part, a trailing * is dropped), applies the search page's filters and order, and pages in the
-database. It has no ranking (newest first), facets, snippets, spelling or related essays; the
-search page says so. There is nothing to write: the database is the index.
+part, a trailing * is dropped; the notes after the body count too), applies the search page's
+filters and order, and pages in the database. It has no ranking (newest first), facets,
+snippets, spelling or related essays; the search page says so. There is nothing to write: the
+database is the index.
 """
 
 from __future__ import annotations
@@ -28,7 +29,21 @@ FIELDS = {
     "source_name": ["source__name"],
     "topic_names": ["topics__name"],
 }
-EVERYWHERE = ["title", "standfirst", "body_text", *(c for f in FIELDS.values() for c in f)]
+# What an essay's page prints, but for the publisher's disclaimer (see search_indexes.py).
+NOTES = [
+    "author_notes",
+    "original_publication",
+    "original_note",
+    "republications__publication",
+    "republications__note",
+]
+EVERYWHERE = [
+    "title",
+    "standfirst",
+    "body_text",
+    *(c for f in FIELDS.values() for c in f),
+    *NOTES,
+]
 TOKEN = re.compile(r'(-|NOT\s+)?(?:(\w+):)?("[^"]*"|[^\s()"]+)')
 FILTER = re.compile(r'^(author|source|topic|language)_exact:"([^"]*)"$')
 YEAR = re.compile(r"^year(>=|<=)(\d+)$")

@@ -11,13 +11,18 @@ What it changes, and why (figures from issue 7):
   fields only where a result shows them, sortable columns only for facet and sort fields;
 * non-compound segments (a fresh reader maps files instead of copying them into memory);
 * the user's query parsed with Whoosh's full parser (phrases, AND/OR/NOT, -term, prefix*, fields)
-  with prefix expansion bounded to the most frequent terms;
+  plus the notes, name keys, years and prefixes over the words as written, bounded to the most
+  frequent (search/backends/parsing.py, issue 14);
 * the matches, the exact count, the facets' documents and the page found a posting list at a
   time (search/backends/postings.py), with Whoosh's own scores and order; queries it does not
   model are searched by Whoosh's collectors, every match scored;
 * filters (Haystack's narrow queries, the year range) applied unscored, facets counted from the
   same matches;
-* highlighting only for the shown hits, from stored text, marking every word form;
+* highlighting only for the shown hits, from stored text, marking every word form (from the notes
+  when the body has none of the words);
+* an all-words query that finds nothing lists the essays with most of its words (postings.py's
+  find_most), and "did you mean" corrects a query as a whole (search/backends/spelling.py); what
+  the page should say about either, and about prefixes cut short, travels as `notices`;
 * writers serialized by Whoosh's lock with a bounded wait; deletes and updates of a batch share one
   writer and one searcher; the bulk build writes new segments aside and swaps them in atomically.
 """
@@ -38,7 +43,7 @@ from whoosh import collectors
 from whoosh import query as wq
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
-from whoosh.qparser import PlusMinusPlugin, QueryParser
+from whoosh.qparser import QueryParser
 from whoosh.searching import Searcher
 
 from search.backends.analysis import VOCABULARY, WORD, archive_analyzer, terms_for
@@ -48,7 +53,16 @@ from search.backends.facets import segment_id, view_groups
 from search.backends.highlighting import snippet_for
 from search.backends.keyterms import all_key_terms, eligible_df, key_terms_of
 from search.backends.lru import LRU
+from search.backends.parsing import (
+    FEW_MATCHES,
+    MAX_PREFIX_TERMS,
+    Expansion,
+    build_parser,
+    prepare,
+    words_of,
+)
 from search.backends.postings import find as find_exact
+from search.backends.postings import find_most
 from search.backends.postings import warm as warm_norms
 from search.backends.searchers import SearcherPool
 from search.backends.spelling import suggest_query
@@ -59,7 +73,8 @@ log = logging.getLogger(__name__)
 MLT_TERMS = 8  # "more like this": key terms searched for
 MLT_CANDIDATES = 200  # ... chosen by tf × idf among the essay's most frequent words
 MLT_CACHE_SIZE = 4096
-MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many (most frequent) terms
+# Stored notes a snippet may come from when the body has none of the query's words.
+NOTE_SNIPPETS = (("biography", "About the author"), ("history", "Publication history"))
 LOCK_TIMEOUT = 2.0  # seconds a write waits for the lock (settings: SEARCH_LOCK_TIMEOUT)
 KEY_TERM_CHUNK = 1000  # essays' key terms handed over at a time
 
@@ -75,6 +90,17 @@ class _StoredHit:
 
     def fields(self) -> dict:
         return self._fields
+
+
+class _LazyHits:
+    """The best hits as (score, document number), read as _StoredHits a slice at a time."""
+
+    def __init__(self, searcher, top: list) -> None:
+        self.searcher, self.top = searcher, top
+
+    def __getitem__(self, part: slice) -> list[_StoredHit]:
+        read = self.searcher.stored_fields
+        return [_StoredHit(score, read(docnum)) for score, docnum in self.top[part]]
 
 
 class MatchingTopCollector(collectors.TopCollector):
@@ -166,12 +192,8 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
         return content_field_name, Schema(**schema)
 
     def build_parser(self, schema: Schema) -> QueryParser:
-        """Return the query parser: Whoosh's defaults (phrases, groups, AND/OR/NOT, fields,
-        prefix*) plus -term/+term; words are ANDed, as researchers expect from a search box."""
-        parser = QueryParser(self.content_field_name, schema=schema)
-        # A sign only counts at the start of a word: "SM3-IIB" and "post-Soviet" are words.
-        parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
-        return parser
+        """Return the query parser (search/backends/parsing.py)."""
+        return build_parser(schema, self.content_field_name)
 
     def warm_up(self) -> None:
         """Open the searcher and compute what a first search reads (each segment's lengths, the
@@ -214,30 +236,15 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
 
     # -- searching ------------------------------------------------------------------------------
 
-    def parse(self, query_string: str, searcher) -> wq.Query:
-        """Parse a query string; bound prefix expansions to the most frequent terms."""
+    def parse(self, query_string: str, searcher, expansion: Expansion | None = None) -> wq.Query:
+        """Parse a query string for this index: prefixes expanded over the words as written and
+        bounded (`expansion.cut` says which the bound cut), absent alternatives dropped."""
         try:
             parsed = self.parser.parse(query_string)
         except Exception:  # Whoosh is lenient, but never let a parse error become a 500
             log.warning("Unparsable query %r; searching its words", query_string)
             parsed = self.parser.parse(" ".join(w for w in query_string.split() if w.isalnum()))
-        return parsed.accept(lambda q: self._bounded(q, searcher))
-
-    def _bounded(self, q: wq.Query, searcher) -> wq.Query:
-        if not isinstance(q, (wq.Prefix, wq.Wildcard)) or isinstance(q, wq.Every):
-            return q
-        reader = searcher.reader()
-        if q.fieldname not in self.schema:
-            return wq.NullQuery
-        field = self.schema[q.fieldname]
-        terms = []
-        for n, btext in enumerate(q._btexts(reader)):
-            if n >= 5000:
-                break
-            terms.append((reader.doc_frequency(q.fieldname, btext), field.from_bytes(btext)))
-        terms.sort(reverse=True)
-        words = [wq.Term(q.fieldname, text) for _, text in terms[:MAX_PREFIX_TERMS]]
-        return wq.Or(words) if words else wq.NullQuery
+        return prepare(parsed, searcher, self.schema, expansion or Expansion())
 
     def _filter(self, narrow_queries, searcher) -> wq.Query | None:
         parts = [self.parse(force_str(nq), searcher) for nq in narrow_queries or ()]
@@ -298,45 +305,75 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
         spelling_query,
         result_class,
     ) -> dict:
+        expansion = Expansion()
         if query_string in ("*", "*:*", "(*)"):
             # Every document: Whoosh's field-less Every is a range of document numbers, where
             # Every("text") would read every posting of every term.
             parsed = wq.Every()
         else:
-            parsed = self.parse(query_string, searcher)
+            parsed = self.parse(query_string, searcher, expansion)
+        notices = {"prefixes_cut": expansion.cut, "prefix_limit": MAX_PREFIX_TERMS}
         if parsed is wq.NullQuery:
-            return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+            return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None} | {
+                "notices": notices | {"all_words": 0}
+            }
         start_offset = start_offset or 0
         end_offset = end_offset if end_offset is not None else start_offset + 10
         end_offset = max(end_offset, start_offset + 1)
         narrow = self._filter(narrow_queries, searcher)
         sort_fields = [s.lstrip("-") for s in sort_by] if sort_by else None
         reverse = bool(sort_by) and sort_by[0].startswith("-")
-        found = find_exact(
-            searcher, parsed, limit=end_offset, allow=narrow, sortedby=sort_fields, reverse=reverse
-        )
-        if found is not None:
-            docs = found.docs
-            page = [
-                _StoredHit(score, searcher.stored_fields(docnum))
-                for score, docnum in found.top[start_offset:end_offset]
-            ]
-        else:
-            docs, page = self._collect(
-                searcher, parsed, narrow, sort_fields, reverse, start_offset, end_offset
-            )
+        docs, top = self._find(searcher, parsed, narrow, sort_fields, reverse, end_offset)
+        notices["all_words"] = len(docs)
+        parts = words_of(parsed, query_string)
+        if len(docs) < FEW_MATCHES and parts and not sort_fields:
+            most = find_most(searcher, parts, limit=end_offset, allow=narrow)
+            if most is not None and len(most.docs) > len(docs):
+                docs, top = most.docs, self._stored(searcher, most.top)
+                notices["some_words"] = True
+        page = top[start_offset:end_offset]
         hits = len(docs)
         out = {
             "results": self._results(page, parsed if highlight else None, result_class),
             "hits": hits,
             "facets": self._facet_counts(searcher, facets, docs),
             "spelling_suggestion": None,
+            "notices": notices,
         }
-        if self.include_spelling and hits < 3:
-            out["spelling_suggestion"] = suggest_query(
-                searcher, self.content_field_name, spelling_query or query_string
+        if self.include_spelling:
+            suggested = suggest_query(
+                searcher,
+                spelling_query or query_string,
+                lambda q: self._count(searcher, q, narrow),
+                notices["all_words"],
             )
+            if suggested is not None:
+                out["spelling_suggestion"], notices["suggestion_hits"] = suggested
         return out
+
+    def _find(self, searcher, parsed, narrow, sort_fields, reverse, end_offset) -> tuple:
+        """Return (every match, ascending; the first `end_offset` hits in order)."""
+        found = find_exact(
+            searcher, parsed, limit=end_offset, allow=narrow, sortedby=sort_fields, reverse=reverse
+        )
+        if found is not None:
+            return found.docs, self._stored(searcher, found.top)
+        return self._collect(searcher, parsed, narrow, sort_fields, reverse, 0, end_offset)
+
+    @staticmethod
+    def _stored(searcher, top: list) -> list:
+        """Hits whose stored fields are read only when a page shows them."""
+        return _LazyHits(searcher, top)
+
+    def _count(self, searcher, query_string: str, narrow) -> int:
+        """Return how many essays a query finds with all its words (under the filters)."""
+        parsed = self.parse(query_string, searcher)
+        if parsed is wq.NullQuery:
+            return 0
+        found = find_exact(searcher, parsed, limit=1, allow=narrow)
+        if found is not None:
+            return len(found.docs)
+        return len(self._collect(searcher, parsed, narrow, None, False, 0, 1)[0])
 
     def _collect(
         self, searcher, parsed, narrow, sort_fields, reverse, start_offset, end_offset
@@ -362,9 +399,9 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
             app_label, model_name = stored.pop(DJANGO_CT).split(".")
             pk = stored.pop(DJANGO_ID)
             if parsed is not None:
-                stored["highlighted"] = {
-                    self.content_field_name: [snippet_for(stored.get("body", ""), parsed)]
-                }
+                notes = [(label, stored.get(name, "")) for name, label in NOTE_SNIPPETS]
+                snippet = snippet_for(stored.get("body", ""), parsed, notes)
+                stored["highlighted"] = {self.content_field_name: [snippet]}
             out.append(result_class(app_label, model_name, pk, hit.score or 0, **stored))
         return out
 
@@ -447,7 +484,21 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
 
 
 class ArchiveWhooshSearchQuery(WhooshSearchQuery):
-    """Haystack's Whoosh query builder (unchanged; named so the engine is complete)."""
+    """Haystack's Whoosh query builder, keeping what the backend says besides the results
+    (`notices`: prefixes the bound cut, how many essays have all the words, whether essays
+    with some of them were added, how many the spelling suggestion finds)."""
+
+    notices: dict = {}
+
+    def run(self, spelling_query=None, **kwargs) -> None:
+        """Haystack's run (haystack/backends/__init__.py), also keeping the notices."""
+        search_kwargs = self.build_params(spelling_query=spelling_query) | kwargs
+        results = self.backend.search(self.build_query(), **search_kwargs)
+        self._results = results.get("results", [])
+        self._hit_count = results.get("hits", 0)
+        self._facet_counts = self.post_process_facets(results)
+        self._spelling_suggestion = results.get("spelling_suggestion", None)
+        self.notices = results.get("notices", {})
 
 
 class ArchiveWhooshEngine(BaseEngine):

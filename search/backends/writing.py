@@ -30,6 +30,7 @@ from search.backends.base import Health, IndexLocked, IndexUnavailable
 log = logging.getLogger(__name__)
 
 VOCABULARY_FIELD = "vocabulary"  # every document's words as written (analysis.VOCABULARY)
+NOTES_FIELD = "notes"  # biographies and publication history (search/search_indexes.py)
 
 
 class IndexWriting:
@@ -81,8 +82,10 @@ class IndexWriting:
                 for key, value in doc.items()
                 if key in names and value is not None and key != "boost"
             }
-            # The vocabulary holds the words of the whole document as written.
-            doc[VOCABULARY_FIELD] = doc.get(self.content_field_name, "")
+            # The vocabulary holds the words of the whole document and its notes as written.
+            text = doc.get(self.content_field_name, "")
+            notes = doc.get(NOTES_FIELD, "")
+            doc[VOCABULARY_FIELD] = f"{text}\n\n{notes}" if notes else text
             yield doc
 
     # -- incremental writes -----------------------------------------------------------------------

@@ -153,3 +153,27 @@ def test_links_in_the_facet_list_have_aa_contrast(new_page, search_url, scheme):
     assert not low, low
     others = page.evaluate(CONTRAST, ".search-subscribe a, .chip, .essay-card a, .pagination > *")
     assert all(f["ratio"] >= 4.5 for f in others), others
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_correction_and_a_biography_snippet_as_a_reader_sees_them(new_page, search_url, scheme):
+    make_essay(
+        "A quiet treaty",
+        paragraphs=["The treaty lapsed without much notice."],
+        author_notes="Maria Lopez was a Fulbright scholar at the Scowcroft Center.",
+    )
+    rebuild()
+    page = new_page(viewport=PHONE, color_scheme=scheme)
+    page.goto(search_url + "?q=Scowcrof&language=en")
+    message = page.locator(".search-suggestion")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("Showing results for Scowcroft (1 essay)")
+    label = page.locator(".essay-card__snippet .snippet-from")
+    expect(label).to_have_text("About the author:")
+    expect(page.locator(".essay-card__snippet mark")).to_have_text("Scowcroft")
+    for found in page.evaluate(CONTRAST, ".snippet-from, .search-suggestion a"):
+        assert found["ratio"] >= 4.5, found
+    page.get_by_role("link", name="Search for Scowcrof as typed").click()
+    assert ("as_typed", "1") in params_of(page.url) and ("language", "en") in params_of(page.url)
+    expect(page.locator(".search-count")).to_contain_text("0 essays found")
+    expect(page.locator(".search-suggestion")).to_contain_text("Did you mean Scowcroft?")
