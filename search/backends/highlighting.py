@@ -69,6 +69,17 @@ def _marks(paragraph: str, terms: set[str], words=WORD) -> list[tuple[int, int]]
     ]
 
 
+def _openers(terms: set[str]) -> set[str]:
+    """Return the first two letters every word matching `terms` begins with (British spellings
+    included), name keys aside."""
+    return {
+        opening
+        for t in terms
+        if t and not is_name_key(t)
+        for opening in openings(t.split(".")[0][:2])
+    }
+
+
 def _window(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
     """Return the span of about SNIPPET_CHARS characters around the first marks, on word edges."""
     if len(paragraph) <= SNIPPET_CHARS:
@@ -124,11 +135,12 @@ def _best_passage(text: str, terms: set[str]) -> tuple[str, list[tuple[int, int]
     # A cheap pre-test, in C: a paragraph can only match where a stem's first letters occur;
     # only the paragraphs where most of them occur are analysed.
     probes = {t.split(".")[0][:4] for t in terms if t and not is_name_key(t)}
+    openers = _openers(terms)  # a British spelling may begin otherwise (tyre/tire)
     candidates = []
     for n, paragraph in enumerate(paragraphs):
         lowered = paragraph.lower().translate(FOLD)
         found = [p for p in probes if p in lowered]
-        if found:
+        if found or any(o in lowered for o in openers):
             hits = sum(lowered.count(p) for p in found)
             candidates.append((-len(found), -hits, n))
     scanned = [n for _, _, n in sorted(candidates)[:MAX_PARAGRAPHS_SCANNED]]
