@@ -24,6 +24,8 @@ from tests.factories import make_author, make_essay, make_source
 pytestmark = pytest.mark.django_db
 
 CORPUS = Path(__file__).resolve().parent / "data" / "essays"
+# Beside the corpus, not in it: importing the corpus folder reads its subfolders too.
+REFUSED_DIR = CORPUS.parent / "refused"
 IMPORT_URL = "/admin/archive/essay/import/"
 BODY = (
     "Arms control talks between Washington and Moscow resumed after a long pause this spring.\n\n"
@@ -234,7 +236,7 @@ def test_admin_dry_run_reports_without_a_link(curator_client):
 
 
 def test_admin_refuses_an_undecidable_file_with_its_reason(curator_client):
-    data = (CORPUS / "refused" / "mixed-encodings.txt").read_bytes()
+    data = (REFUSED_DIR / "mixed-encodings.txt").read_bytes()
     response = post_file(curator_client, "mixed.txt", data)
     assert response.status_code == 200
     assert "cannot tell the text&#x27;s encoding" in response.content.decode()
