@@ -99,8 +99,9 @@ def import_upload(
     sidecar's id is its identity, so a file whose id another essay has is refused.
     """
     options = options or ImportOptions(dry_run=dry_run, upload=True, publish=False)
-    # Some browsers send a Windows path ("C:\fakepath\essay.txt"); keep the file name only.
-    name = Path(name.replace("\\", "/")).name or "upload.txt"
+    # Some browsers send a Windows path ("C:\fakepath\essay.txt"): keep the file name only. A
+    # file from a .zip keeps its folders ("2013/essay.txt").
+    name = name.rsplit("\\", 1)[-1].lstrip("/") or "upload.txt"
     sidecar = None
     if sidecar_text and sidecar_text.strip():
         sidecar = load_sidecar_text(name, sidecar_text)
