@@ -103,7 +103,7 @@ def file_report(name: str, result: ImportOutcome | ImportFailure, preview: int) 
         "edit_label": "See that essay" if outcome.action == DUPLICATE else "Edit the essay",
         "lines": [
             [line.label, line.value, line.missing]
-            for line in [*describe_import(outcome), *describe_merge(outcome)]
+            for line in [*describe_merge(outcome), *describe_import(outcome)]
         ],
         "paragraphs": paragraphs[:preview],
         "paragraph_count": len(paragraphs),
