@@ -108,6 +108,15 @@ class ImportRun:
     def __init__(self) -> None:
         self.created_texts: dict[str, str] = {}  # fingerprint: file name
         self.adopted: set[str] = set()
+        self._has_legacy_keys: bool | None = None
+
+    @property
+    def has_legacy_keys(self) -> bool:
+        """Whether any essay still has a key from before paths were identities (asked once: a
+        run takes them over, it never makes new ones)."""
+        if self._has_legacy_keys is None:
+            self._has_legacy_keys = Essay.objects.filter(import_key__startswith=LEGACY).exists()
+        return self._has_legacy_keys
 
 
 def save_parsed_essay(
@@ -133,10 +142,10 @@ def save_parsed_essay(
 
 
 def _import(parsed: ParsedEssay, options: ImportOptions, run: ImportRun) -> ImportOutcome:
-    parsed.fingerprint = text_fingerprint("\n".join(parsed.paragraphs))
     essay, notes = _find_essay(parsed, options, run)
     if essay is not None and _unchanged_since_imported(essay, parsed, options):
         return ImportOutcome(UNCHANGED, essay, parsed.name, notes=notes)
+    _fingerprint(parsed)
     if essay is None:
         duplicate = None if options.allow_duplicate else _find_duplicate(parsed, options, run)
         if duplicate is not None:
@@ -147,6 +156,12 @@ def _import(parsed: ParsedEssay, options: ImportOptions, run: ImportRun) -> Impo
         outcome = _update(essay, parsed, options, file_is_base)
     outcome.notes[:0] = notes
     return outcome
+
+
+def _fingerprint(parsed: ParsedEssay) -> str:
+    if not parsed.fingerprint:
+        parsed.fingerprint = text_fingerprint("\n".join(parsed.paragraphs))
+    return parsed.fingerprint
 
 
 def _unchanged_since_imported(essay: Essay, parsed: ParsedEssay, options: ImportOptions) -> bool:
@@ -192,11 +207,12 @@ def _key_taken(parsed: ParsedEssay, holder: Essay, advice: str) -> ImportFailure
 def _adopt_legacy(parsed: ParsedEssay, run: ImportRun) -> tuple[Essay | None, list[str]]:
     """Return the essay imported under this file's pre-upgrade key, if it is this essay."""
     key = parsed.legacy_key
-    essay = Essay.objects.filter(import_key=key).first() if key else None
+    essay = Essay.objects.filter(import_key=key).first() if key and run.has_legacy_keys else None
     if essay is None or key in run.adopted:
         return None, []
     old = key[len(LEGACY) :]
     by_id = bool(parsed.sidecar_id)
+    _fingerprint(parsed)
     if not (by_id or essay.import_checksum == parsed.checksum or same_essay(essay, parsed)):
         return None, [
             f"essay #{essay.pk} “{essay.title}”, imported before from a file named “{old}”, "
