@@ -103,16 +103,28 @@ def test_subfolders_are_read_and_are_part_of_the_identity(tmp_path):
     write(tmp_path / "essays" / "2014" / "essay.txt", "Санкции и бюджет", BUDGET)
     (tmp_path / "essays" / ".drafts").mkdir()
     write(tmp_path / "essays" / ".drafts" / "essay.txt", "A hidden draft", ARMS[:1])
-    write(tmp_path / "essays" / "page_files" / "frame.html", "Saved page furniture", BUDGET[:1])
+    (tmp_path / "essays" / "2014" / "page.html").write_text(
+        f"<html><head><title>A saved page</title></head><body><p>{BUDGET[0]}</p></body></html>",
+        encoding="utf-8",
+    )
+    write(tmp_path / "essays" / "2014" / "page_files" / "frame.html", "An advert", BUDGET[:1])
+    write(tmp_path / "essays" / "policy_files" / "memo.txt", "Not a page's folder", ARMS[:1])
 
     files, failures = find_essay_files([tmp_path / "essays"])
 
     assert failures == []
-    assert [file.relative for file in files] == ["essays/2013/essay.txt", "essays/2014/essay.txt"]
+    assert [file.relative for file in files] == [
+        "essays/2013/essay.txt",
+        "essays/2014/essay.txt",
+        "essays/2014/page.html",
+        "essays/policy_files/memo.txt",
+    ]
     run(tmp_path / "essays")
     assert sorted(Essay.objects.values_list("import_key", flat=True)) == [
         "file:essays/2013/essay.txt",
         "file:essays/2014/essay.txt",
+        "file:essays/2014/page.html",
+        "file:essays/policy_files/memo.txt",
     ]
 
 

@@ -9,6 +9,7 @@ import os
 import re
 import stat
 import zipfile
+from urllib.parse import urlencode
 
 import lxml.html
 import pytest
@@ -177,6 +178,21 @@ def test_the_essay_to_update_can_be_chosen_from_its_edit_page(curator_client):
     assert (chosen.get("value"), chosen.text) == (str(essay.pk), essay.title)
 
 
+PARAMS = ("app_label", "model_name", "field_name")
+
+
+def test_the_essay_to_update_is_found_by_the_autocomplete_box(curator_client):
+    post(curator_client, {"arms.txt": ARMS_TEXT, "budget.txt": BUDGET_TEXT})
+    page = lxml.html.fromstring(curator_client.get(IMPORT_URL).content.decode())
+    [box] = page.xpath("//select[@name='essay']")
+    params = {name: box.get(f"data-{name}".replace("_", "-")) for name in PARAMS}
+    url = box.get("data-ajax--url") + "?" + urlencode(params)
+    found = curator_client.get(url + "&term=бюджет").json()["results"]
+    budget = Essay.objects.get(title="Санкции и бюджет")
+    assert found == [{"id": str(budget.pk), "text": "Санкции и бюджет"}]
+    assert Client().get(url + "&term=a").status_code == 302  # curators only
+
+
 def test_a_sidecar_id_another_essay_has_is_refused_on_upload(curator_client):
     sidecar = json.dumps({"id": "valdai-17"}).encode()
     post(curator_client, {"arms.txt": ARMS_TEXT}, sidecar=sidecar)
@@ -222,19 +238,24 @@ def test_a_zip_of_essays_and_sidecars_in_folders_imports_with_a_report_each(cura
             "2014/essay.txt": BUDGET_TEXT,
             "2014/notes.pdf": b"%PDF-1.4",
             "__MACOSX/2013/._essay.txt": b"resource fork",
-            "page_files/style.css": b"body {}",
+            "2014/page.html": (
+                "<html><head><title>Saved page</title></head><body><article><h1>Saved page</h1>"
+                f"<p>{ARMS[0]}</p></article></body></html>"
+            ).encode(),
+            "2014/page_files/style.css": b"body {}",
+            "2014/page_files/frame.html": b"<html><body><p>An advert.</p></body></html>",
         }
     )
     response = post(curator_client, {"essays.zip": archive})
 
     found = reports(response)
-    assert set(found) == {"2013/essay.txt", "2014/essay.txt", "2014/notes.pdf"}
+    assert set(found) == {"2013/essay.txt", "2014/essay.txt", "2014/notes.pdf", "2014/page.html"}
     assert (
         found["2013/essay.txt"]["rows"]["Source"] == "Valdai Discussion Club (sidecar; new source)"
     )
     assert found["2014/notes.pdf"]["headline"].startswith("Not imported: not an essay file")
-    assert Essay.objects.count() == 2
-    assert list(Essay.objects.values_list("import_key", flat=True)) == [None, None]
+    assert Essay.objects.count() == 3
+    assert list(Essay.objects.values_list("import_key", flat=True)) == [None, None, None]
 
 
 def test_two_files_of_a_batch_claiming_one_sidecar_id_are_both_refused(curator_client):

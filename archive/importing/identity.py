@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def find_essay_files(paths: list[Path]) -> tuple[list[EssayFile], list[ImportFai
 
     A folder gives its .txt, .docx, .html and .htm files, in its subfolders too, sorted. Word's
     lock files ("~$…"), hidden files and folders, and the folders browsers save a page's images
-    in ("page_files") are left out.
+    in beside a saved page ("page_files" beside "page.html") are left out.
     """
     found: dict[Path, EssayFile] = {}
     failures: list[ImportFailure] = []
@@ -122,11 +123,22 @@ def _essay_files_under(root: Path) -> list[Path]:
         parts = path.relative_to(root).parts
         if any(part.startswith((".", "~$")) for part in parts):
             continue
-        if any(part.endswith("_files") for part in parts[:-1]):
+        folders = [root.joinpath(*parts[: n + 1]) for n in range(len(parts) - 1)]
+        if any(
+            is_saved_page_folder(folder.name, lambda name, f=folder: (f.parent / name).exists())
+            for folder in folders
+        ):
             continue
         if path.is_file() and path.suffix.lower() in ESSAY_SUFFIXES:
             files.append(path)
     return files
+
+
+def is_saved_page_folder(name: str, has_sibling: Callable[[str], bool]) -> bool:
+    """Return whether a folder called `name` holds a saved page's images and styles: it is
+    "X_files" and a page "X.html" or "X.htm" lies beside it (`has_sibling(name)` says)."""
+    stem = name.removesuffix("_files")
+    return stem != name and any(has_sibling(stem + suffix) for suffix in (".html", ".htm"))
 
 
 def claimed_identities(files: list[EssayFile]) -> dict[str, list[str]]:

@@ -23,7 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from archive.importing import import_upload
 from archive.importing.batch import Batch, Result, claims_of
 from archive.importing.failure import ImportFailure
-from archive.importing.identity import sidecar_key, sniffed_sidecar_id
+from archive.importing.identity import is_saved_page_folder, sidecar_key, sniffed_sidecar_id
 from archive.importing.parse import ESSAY_SUFFIXES
 from archive.importing.save import ImportOptions
 from archive.importing.sidecar import load_sidecar_text
@@ -156,8 +156,9 @@ def _read_zip(name: str, file: BinaryIO, found: _Files) -> None:
         with zipfile.ZipFile(file) as archive:
             members = archive.infolist()
             _check_declared(name, members)
+            names = {member.filename.replace("\\", "/").strip("/") for member in members}
             for member in members:
-                _read_member(name, archive, member, found)
+                _read_member(name, archive, member, names, found)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise UploadRefused(f"{name} is not a zip archive that can be read ({exc})") from exc
 
@@ -182,21 +183,15 @@ def _check_declared(name: str, members: list[zipfile.ZipInfo]) -> None:
             )
 
 
-def _read_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo, found: _Files):
+def _read_member(
+    name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo, names: set[str], found: _Files
+) -> None:
     path = member.filename.replace("\\", "/")
     parts = [part for part in path.split("/") if part not in ("", ".")]
-    if path.startswith("/") or _DRIVE.match(path) or ".." in parts:
-        found.failures.append(ImportFailure(path, "its path leads out of the .zip: not read"))
-        return
-    if member.is_dir() or any(part.startswith((".", "~$", "__MACOSX")) for part in parts):
-        return
-    if any(part.endswith("_files") for part in parts[:-1]):
-        return  # the folder a browser saves a page's images and styles in
-    if stat.S_ISLNK(member.external_attr >> 16):
-        found.failures.append(ImportFailure(path, "a symbolic link: not read"))
-        return
-    if member.flag_bits & 0x1:
-        found.failures.append(ImportFailure(path, "encrypted: not read"))
+    problem = _unread_because(path, parts, member, names)
+    if problem is not None:
+        if problem:
+            found.failures.append(ImportFailure(path, problem))
         return
     path = "/".join(parts)
     suffix = posixpath.splitext(path)[1].lower()
@@ -213,6 +208,27 @@ def _read_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo, f
             f"{name} unpacks to more than {filesizeformat(MAX_UNPACKED_BYTES)}: refused"
         )
     _add(found, path, data)
+
+
+def _unread_because(
+    path: str, parts: list[str], member: zipfile.ZipInfo, names: set[str]
+) -> str | None:
+    """Return why a member is not read ("" to leave it out silently), or None to read it."""
+    if path.startswith("/") or _DRIVE.match(path) or ".." in parts:
+        return "its path leads out of the .zip: not read"
+    if member.is_dir() or any(part.startswith((".", "~$", "__MACOSX")) for part in parts):
+        return ""  # folders, hidden files, Word's lock files, macOS's resource forks
+    for n in range(len(parts) - 1):
+        folder = "/".join(parts[:n])
+        if is_saved_page_folder(
+            parts[n], lambda sibling, folder=folder: posixpath.join(folder, sibling) in names
+        ):
+            return ""  # the folder a browser saves a page's images and styles in
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return "a symbolic link: not read"
+    if member.flag_bits & 0x1:
+        return "encrypted: not read"
+    return None
 
 
 def import_unpacked(unpacked: Unpacked, options: ImportOptions) -> list[tuple[str, Result]]:
