@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from archive.forms import EssayUploadForm
 from archive.importing import CREATED, DUPLICATE, UNCHANGED, UPDATED, ImportFailure, ImportOutcome
 from archive.importing.report import ReportLine, describe_import, describe_merge
-from archive.importing.save import imported_from
+from archive.importing.save import describe_essay
 from archive.importing.uploads import (
     MAX_BATCH_ESSAYS,
     MAX_ESSAY_BYTES,
@@ -115,10 +115,7 @@ def headline(outcome: ImportOutcome) -> str:
     essay = outcome.essay
     status = "a draft" if not essay.is_published else "published"
     if outcome.action == DUPLICATE:
-        return (
-            f"Not imported: the same text as essay #{essay.pk} “{essay.title}” "
-            f"({imported_from(essay)})"
-        )
+        return f"Not imported: the same text as {describe_essay(essay)}"
     if outcome.dry_run:
         verbs = {CREATED: f"Would create, as {status}", UPDATED: "Would update"}
         return "Dry run, nothing saved. " + verbs.get(outcome.action, "Would not change")

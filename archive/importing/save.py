@@ -83,12 +83,16 @@ class ImportOutcome:
         verb = {CREATED: "would create", UPDATED: "would update", UNCHANGED: "unchanged"}
         action = verb.get(self.action, self.action) if self.dry_run else self.action
         if self.action == DUPLICATE:
-            return (
-                f"{self.name}: duplicate of essay #{self.essay.pk} “{self.essay.title}” "
-                f"({imported_from(self.essay)}): not imported"
-            )
+            return f"{self.name}: duplicate of {describe_essay(self.essay)}: not imported"
         detail = f" ({', '.join(self.changed)})" if self.changed and self.action == UPDATED else ""
         return f"{self.name}: {action}: {self.essay.title}{detail}"
+
+
+def describe_essay(essay: Essay) -> str:
+    """Return "essay #12 “Title” (imported from a/essay.txt)", for a duplicate's report."""
+    if essay.pk is None:  # created earlier in a dry run, so rolled back
+        return essay.title
+    return f"essay #{essay.pk} “{essay.title}” ({imported_from(essay)})"
 
 
 def imported_from(essay: Essay) -> str:
@@ -237,7 +241,7 @@ def _find_duplicate(
         .first()
     )
     if match is None and fingerprint in run.created_texts:  # created earlier in this dry run
-        match = Essay(title=f"(created from {run.created_texts[fingerprint]} in this run)")
+        match = Essay(title=f"the essay of {run.created_texts[fingerprint]}, earlier in this run")
     if match is None:
         return None
     advice = (
