@@ -204,6 +204,13 @@ def test_a_sidecar_id_another_essay_has_is_refused_on_upload(curator_client):
         "essay"
     ]
     assert Essay.objects.count() == 1
+    post(curator_client, {"budget.txt": BUDGET_TEXT})
+    other = Essay.objects.get(title="Санкции и бюджет")
+    response = post(curator_client, {"budget.txt": BUDGET_TEXT}, sidecar=sidecar, essay=other.pk)
+    assert form_errors(response) == [
+        f"Not imported: budget.txt: its sidecar id “valdai-17” belongs to essay #{essay.pk} "
+        "“Arms Control After New START”: choose that essay to update, or remove the id"
+    ]
 
 
 # --- batches: several files, or a .zip ------------------------------------------------------
