@@ -114,21 +114,30 @@ def file_values(parsed: ParsedEssay) -> dict[str, object]:
     return found
 
 
-def stored_values(essay: Essay) -> dict[str, object]:
-    """Return every field as the essay stores it now."""
-    found = {label: getattr(essay, name) for label, name in TEXT_FIELDS.items()}
-    for label, (date, precision) in DATE_FIELDS.items():
-        found[label] = _date(getattr(essay, date), getattr(essay, precision))
-    found["source"] = essay.source_id
-    found["authors"] = list(
-        essay.authorships.order_by("position").values_list("author_id", flat=True)
-    )
-    found["topics"] = sorted(str(pk) for pk in essay.topics.values_list("pk", flat=True))
-    found["republications"] = _republications(
-        PublicationData(r.publication, r.url, r.date, r.date_precision, r.note)
-        for r in essay.republications.all()
-    )
-    found["status"] = essay.status
+def stored_values(essay: Essay, labels: list[str] | None = None) -> dict[str, object]:
+    """Return every field (or those `labels` name) as the essay stores it now."""
+    labels = LABELS if labels is None else labels
+    found: dict[str, object] = {}
+    for label in labels:
+        if label in TEXT_FIELDS:
+            found[label] = getattr(essay, TEXT_FIELDS[label])
+        elif label in DATE_FIELDS:
+            date, precision = DATE_FIELDS[label]
+            found[label] = _date(getattr(essay, date), getattr(essay, precision))
+    if "source" in labels:
+        found["source"] = essay.source_id
+    if "authors" in labels:
+        authorships = essay.authorships.order_by("position")
+        found["authors"] = list(authorships.values_list("author_id", flat=True))
+    if "topics" in labels:
+        found["topics"] = sorted(str(pk) for pk in essay.topics.values_list("pk", flat=True))
+    if "republications" in labels:
+        found["republications"] = _republications(
+            PublicationData(r.publication, r.url, r.date, r.date_precision, r.note)
+            for r in essay.republications.all()
+        )
+    if "status" in labels:
+        found["status"] = essay.status
     return found
 
 

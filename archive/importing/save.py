@@ -302,7 +302,8 @@ def _update(
     outcome.authors = _write(essay, parsed, plan, outcome)
     if options.publish:
         essay.status = Essay.Status.PUBLISHED
-    after = stored_values(essay) if plan.to_write or options.publish else before
+    # Only what was written can have changed.
+    after = {**before, **stored_values(essay, [*plan.to_write, "status"])}
     changed = [label for label in LABELS if digest(after[label]) != digest(before[label])]
     _set_bookkeeping(essay, parsed)
     if changed:
