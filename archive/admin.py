@@ -5,27 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.http import HttpRequest
+from django.urls import URLPattern
 
 from archive.admin_deletion import curator_deleted_objects
-from archive.forms import MAX_UPLOAD_BYTES, AuthorshipInlineForm, EssayAdminForm, EssayUploadForm
+from archive.admin_import import EssayImportAdminMixin
+from archive.forms import AuthorshipInlineForm, EssayAdminForm
 from archive.history import recording
 from archive.history.admin_views import EssayHistoryAdminMixin
-from archive.importing import (
-    CREATED,
-    UNCHANGED,
-    UPDATED,
-    ImportFailure,
-    ImportOutcome,
-    import_upload,
-)
-from archive.importing.report import ReportLine, describe_import
 from archive.models import (
     Author,
     Authorship,
@@ -44,7 +33,6 @@ admin.site.index_title = "Curate the archive"
 # and the breadcrumbs lead to the same places.
 admin.site.enable_nav_sidebar = False
 
-IMPORT_REPORT_KEY = "essay_import_report"  # the session key the upload's report waits under
 # Django 6 switches bare URLs typed in forms to https://; say so now (and silence its warning).
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -104,7 +92,7 @@ class HistoryLoggingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Essay)
-class EssayAdmin(EssayHistoryAdminMixin, HistoryLoggingAdmin):
+class EssayAdmin(EssayImportAdminMixin, EssayHistoryAdminMixin, HistoryLoggingAdmin):
     form = EssayAdminForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     # What a curator scans at 1280 px without sideways scrolling (static/css/admin.css sets the
@@ -233,16 +221,7 @@ class EssayAdmin(EssayHistoryAdminMixin, HistoryLoggingAdmin):
         return changed
 
     def get_urls(self) -> list[URLPattern]:
-        upload = path(
-            "import/",
-            self.admin_site.admin_view(self.import_view),
-            name="archive_essay_import",
-        )
-        return [upload, *self.history_urls(), *super().get_urls()]
-
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        """Return whether the user may upload: an import adds essays and re-imports change them."""
-        return self.has_add_permission(request) and self.has_change_permission(request)
+        return [*self.import_urls(), *self.history_urls(), *super().get_urls()]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         extra_context = {
@@ -252,46 +231,6 @@ class EssayAdmin(EssayHistoryAdminMixin, HistoryLoggingAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Import one uploaded file (and sidecar) exactly as `manage.py import_essays`, then show
-        the report of what was found, with a link to the essay's edit page."""
-        # admin_view() already requires an active staff login and CSRF on POST.
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        form = EssayUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["text_file"]
-            dry_run = form.cleaned_data["dry_run"]
-            try:
-                outcome = import_upload(
-                    upload.name, upload.read(), form.cleaned_data["sidecar"], dry_run=dry_run
-                )
-            except ImportFailure as failure:
-                form.add_error("text_file", f"Not imported: {failure}")
-            else:
-                self.message_user(request, describe_outcome(outcome), messages.SUCCESS)
-                # Shown once by the page the redirect leads to: reloading it imports nothing.
-                request.session[IMPORT_REPORT_KEY] = {
-                    "name": outcome.name,
-                    "lines": [
-                        [line.label, line.value, line.missing] for line in describe_import(outcome)
-                    ],
-                    "edit_url": _edit_url(outcome),
-                }
-                return HttpResponseRedirect(request.path)
-        report = request.session.pop(IMPORT_REPORT_KEY, None) if request.method == "GET" else None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import an essay",
-            "form": form,
-            "max_upload_bytes": MAX_UPLOAD_BYTES,
-            "report_name": report["name"] if report else "",
-            "report": [ReportLine(*line) for line in report["lines"]] if report else [],
-            "edit_url": report["edit_url"] if report else "",
-        }
-        return TemplateResponse(request, "admin/archive/essay/import.html", context)
-
 
 def renumber_authorships(essay: Essay) -> None:
     """Rewrite an essay's author positions as 0..n-1, keeping their order."""
@@ -300,34 +239,6 @@ def renumber_authorships(essay: Essay) -> None:
         if authorship.position != position:
             authorship.position = position
             authorship.save(update_fields=["position"])
-
-
-def _edit_url(outcome: ImportOutcome | None) -> str:
-    """Return the admin edit page of the essay an import made, unless a dry run rolled it back."""
-    if outcome is None or (outcome.dry_run and outcome.action == CREATED):
-        return ""
-    return reverse("admin:archive_essay_change", args=[outcome.essay.pk])
-
-
-def describe_outcome(outcome: ImportOutcome) -> str:
-    """Return the curator's message for an import outcome, linking the essay it touched."""
-    essay = outcome.essay
-    verbs = {CREATED: "Created", UPDATED: "Updated", UNCHANGED: "Unchanged (already imported)"}
-    if outcome.dry_run:
-        verbs = {CREATED: "Would create", UPDATED: "Would update", UNCHANGED: "Unchanged"}
-    prefix = "Dry run, nothing saved. " if outcome.dry_run else ""
-    changed = (
-        f" (changed: {', '.join(outcome.changed)})"
-        if outcome.action == UPDATED and outcome.changed
-        else ""
-    )
-    if outcome.dry_run and outcome.action == CREATED:
-        # A dry run's new essay was rolled back: there is no page to link to.
-        return format_html("{}{} “{}”{}.", prefix, verbs[CREATED], essay.title, changed)
-    url = reverse("admin:archive_essay_change", args=[essay.pk])
-    return format_html(
-        '{}{} <a href="{}">“{}”</a>{}.', prefix, verbs[outcome.action], url, essay.title, changed
-    )
 
 
 class EssayCountAdmin(HistoryLoggingAdmin):

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
+from archive.importing.save import ImportOptions
+from archive.importing.uploads import (
+    MAX_BATCH_ESSAYS,
+    MAX_ESSAY_BYTES,
+    MAX_SIDECAR_BYTES,
+    MAX_UNPACKED_BYTES,
+    MAX_ZIP_BYTES,
+    UploadRefused,
+    unpack_upload,
+)
 from archive.models import Authorship, Essay
 from archive.sanitize import Removal, removed_text
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_SIDECAR_BYTES = 256 * 1024
 # A blank position in the author inline means "after the others"; save renumbers 0..n-1.
 POSITION_AT_END = 32767
+MAX_UPLOAD_BYTES = MAX_ESSAY_BYTES
+ESSAY_FILE_TYPES = ".txt,.docx,.html,.htm,.json,.zip,text/plain,text/html,application/zip"
 
 
 def _check_size(upload: UploadedFile, limit: int) -> None:
@@ -29,35 +41,91 @@ def _check_size(upload: UploadedFile, limit: int) -> None:
         )
 
 
-class EssayUploadForm(forms.Form):
-    """One essay file (text, Word or a saved web page), with an optional sidecar giving what
-    the file lacks."""
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
 
-    text_file = forms.FileField(
-        label="Essay file",
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): cleans to a list."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list[UploadedFile]:
+        items = list(data) if isinstance(data, list | tuple) else [data]
+        if len(items) <= 1:
+            return [super().clean(items[0] if items else None, initial)]
+        cleaned = []
+        for item in items:
+            try:
+                cleaned.append(super().clean(item, initial))
+            except forms.ValidationError as error:
+                if error.code != "empty":
+                    raise
+                cleaned.append(item)  # in a batch, the file's own report says it is empty
+        return cleaned
+
+
+class EssayUploadForm(forms.Form):
+    """Essay files (text, Word, saved web pages; several, or a .zip of them with sidecars), or
+    one file with a sidecar, imported as drafts unless the curator says otherwise."""
+
+    text_file = MultipleFileField(
+        label="Essay files",
         help_text=(
-            "Plain text (.txt, in UTF-8, Windows-1251/1252, KOI8-R, UTF-16 …), a Word document "
-            f"(.docx) or a saved web page (.html, .htm), up to {filesizeformat(MAX_UPLOAD_BYTES)}. "
-            "Uploading the same file again updates the essay it made."
+            "Plain text (.txt, in UTF-8, Windows-1251/1252, KOI8-R, UTF-16 …), Word documents "
+            "(.docx) or saved web pages (.html, .htm), up to "
+            f"{filesizeformat(MAX_ESSAY_BYTES)} each, with NAME.json sidecars beside them; or one "
+            f".zip of such files (up to {filesizeformat(MAX_ZIP_BYTES)}, "
+            f"{filesizeformat(MAX_UNPACKED_BYTES)} unpacked). Up to {MAX_BATCH_ESSAYS} essays "
+            "at a time."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.docx,.html,.htm,text/plain"}),
+        widget=MultipleFileInput(attrs={"accept": ESSAY_FILE_TYPES}),
     )
     sidecar = forms.FileField(
         required=False,
         label="Sidecar (optional)",
         help_text=(
-            "JSON (or YAML) metadata: title, authors, source, date and its precision, "
-            "original publication, topics, language."
+            "For a single essay file: JSON (or YAML) metadata: title, authors, source, date and "
+            "its precision, original publication, topics, language."
         ),
+    )
+    essay = forms.ModelChoiceField(
+        queryset=Essay.objects.all(),
+        required=False,
+        label="Update this essay",
+        help_text=(
+            "Empty: the file becomes a new essay. Chosen: the file is merged into this essay, "
+            "keeping what curators changed since its last import."
+        ),
+        widget=AutocompleteSelect(Authorship._meta.get_field("essay"), admin.site),
+    )
+    publish_now = forms.BooleanField(
+        required=False,
+        label="Publish now",
+        help_text="Unticked, a new essay is a draft, for review, whatever its sidecar says.",
+    )
+    prefer_file = forms.BooleanField(
+        required=False,
+        label="Where the file and a curator both changed a field, take the file's value",
+        help_text="Unticked, the archive's value stays and the conflict is listed.",
+    )
+    allow_duplicate = forms.BooleanField(
+        required=False,
+        label="Import duplicates",
+        help_text="Unticked, a text the archive already holds is listed and not imported again.",
     )
     dry_run = forms.BooleanField(
         required=False, label="Dry run: report what would change and save nothing"
     )
 
-    def clean_text_file(self) -> UploadedFile:
-        upload = self.cleaned_data["text_file"]
-        _check_size(upload, MAX_UPLOAD_BYTES)
-        return upload
+    def clean_text_file(self) -> list[UploadedFile]:
+        uploads = self.cleaned_data["text_file"]
+        for upload in uploads:
+            zipped = upload.name.lower().endswith(".zip")
+            _check_size(upload, MAX_ZIP_BYTES if zipped else MAX_ESSAY_BYTES)
+        return uploads
 
     def clean_sidecar(self) -> str | None:
         """Return the sidecar's text, or None when no sidecar was given."""
@@ -73,6 +141,35 @@ class EssayUploadForm(forms.Form):
                 code="not_utf8",
                 params={"name": upload.name},
             ) from error
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        uploads = cleaned.get("text_file")
+        if not uploads or "sidecar" in self.errors:
+            return cleaned
+        try:
+            unpacked = unpack_upload(
+                ((upload.name, upload) for upload in uploads), cleaned.get("sidecar")
+            )
+        except UploadRefused as refused:
+            self.add_error("text_file", str(refused))
+            return cleaned
+        if cleaned.get("essay") and len(unpacked.essays) != 1:
+            self.add_error("essay", "Choose an essay to update only with a single essay file.")
+        cleaned["unpacked"] = unpacked
+        return cleaned
+
+    def import_options(self) -> ImportOptions:
+        """Return the import the curator asked for."""
+        essay = self.cleaned_data.get("essay")
+        return ImportOptions(
+            dry_run=self.cleaned_data["dry_run"],
+            prefer_file=self.cleaned_data["prefer_file"],
+            allow_duplicate=self.cleaned_data["allow_duplicate"],
+            publish=self.cleaned_data["publish_now"],
+            upload=True,
+            essay_id=essay.pk if essay else None,
+        )
 
 
 class AuthorshipInlineForm(forms.ModelForm):

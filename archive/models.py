@@ -12,6 +12,7 @@ from django.urls import get_script_prefix, reverse
 
 from archive.collation import MAX_KEY_LENGTH, collation_key
 from archive.dates import DatePrecision
+from archive.fingerprints import text_fingerprint
 from archive.naming import default_sort_name, unique_slug
 from archive.sanitize import html_to_text, sanitize_html
 from archive.site_url import site_url
@@ -19,6 +20,7 @@ from archive.site_url import site_url
 LANGUAGE_CHOICES = [("en", "English"), ("ru", "Russian")]
 # An essay's long texts: lists of essays read everything but these (EssayQuerySet.for_cards).
 LONG_TEXTS = ("body", "body_text", "author_notes", "disclaimer")
+IMPORT_KEY_LENGTH = 600
 
 
 class CatalogueQuerySet(models.QuerySet):
@@ -232,8 +234,9 @@ class EssayQuerySet(models.QuerySet):
 
     def for_cards(self) -> EssayQuerySet:
         """What an essay card shows (for_listing), leaving the texts (tens of kilobytes an
-        essay) unread: a page of twenty cards read 300 KB it never showed."""
-        return self.for_listing().defer(*LONG_TEXTS)
+        essay) and the import's record unread: a page of twenty cards read 300 KB it never
+        showed."""
+        return self.for_listing().defer(*LONG_TEXTS, "import_record")
 
     def for_bylines(self) -> EssayQuerySet:
         """Fetch what a short list shows (titles, bylines, sources) in two queries."""
@@ -316,8 +319,11 @@ class Essay(models.Model):
         max_length=500, blank=True, help_text='The note as printed: "first published on …".'
     )
 
+    # What the importer knows an essay by (archive/importing/identity.py): "id:" and the
+    # sidecar's id, or "file:" and the file's path from the folder named on the command line;
+    # "legacy:" and a file stem for essays imported before paths were identities.
     import_key = models.CharField(
-        max_length=200,
+        max_length=IMPORT_KEY_LENGTH,
         unique=True,
         null=True,
         blank=True,
@@ -325,6 +331,13 @@ class Essay(models.Model):
         help_text="Identifies the file an essay was imported from, so re-imports update it.",
     )
     import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    # What the last import's file said, field by field, and what the essay then held: the base
+    # of the three-way merge a re-import makes (archive/importing/merge.py).
+    import_record = models.JSONField(default=dict, blank=True, editable=False)
+    # The text the last import brought, and the text now (archive/fingerprints.py): a file
+    # holding either, under another name, is a duplicate of this essay.
+    import_fingerprint = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    text_fingerprint = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -364,6 +377,7 @@ class Essay(models.Model):
         self.body = sanitize_html(self.body)
         self.body_text = html_to_text(self.body)
         self.word_count = len(self.body_text.split())
+        self.text_fingerprint = text_fingerprint(self.body_text)
         if self.published_on:
             self.published_on = DatePrecision(self.date_precision).truncate(self.published_on)
         if self.original_date:
@@ -377,7 +391,7 @@ class Essay(models.Model):
             self.slug = unique_slug(Essay, self.title, exclude_pk=self.pk)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             # `updated` too: the sitemap, feeds and OAI date a change by it.
-            derived = {"body_text", "word_count", "updated"}
+            derived = {"body_text", "word_count", "text_fingerprint", "updated"}
             if self.slug != slug_before:
                 derived.add("slug")
             kwargs["update_fields"] = {*kwargs["update_fields"], *derived}

@@ -183,6 +183,11 @@ OAI_ADMIN_EMAIL = env.str("OAI_ADMIN_EMAIL", default="") or (
 OAI_PAGE_SIZE = env.int("OAI_PAGE_SIZE", default=100)
 SITEMAP_LIMIT = env.int("SITEMAP_LIMIT", default=50_000)
 
+# The admin's essay upload takes up to 100 essays with a sidecar each (archive/importing/
+# uploads.py says so with a clear message); Django's own limit, 100 files, would answer a batch
+# of 60 essays and their sidecars with a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FILES = 250
+
 # Security: secure by default, relaxed only by DEBUG for local development over plain HTTP.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -59,7 +59,7 @@ def corpus_files() -> list[Path]:
 
 
 def corpus_ids() -> set[str]:
-    """Return the essays' ids as judgments name them: the files' stems (their import keys)."""
+    """Return the essays' ids as judgments name them: the files' stems."""
     return {path.stem for path in corpus_files()}
 
 

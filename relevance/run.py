@@ -54,7 +54,9 @@ def build_archive() -> dict[int, str]:
     folders = sorted({str(path.parent) for path in corpus_files()})
     call_command("import_essays", *folders, **quiet)
     call_command("rebuild_index", interactive=False, **quiet)
-    return dict(Essay.objects.published().values_list("pk", "import_key"))
+    # Judgments name an essay by its file's stem; its import key is "file:<folder>/<name>".
+    keys = Essay.objects.published().values_list("pk", "import_key")
+    return {pk: Path(key.removeprefix("file:")).stem for pk, key in keys}
 
 
 def run_queries(queries: list[Query], archive, fts, key_of: dict[int, str]) -> list[dict]:

@@ -100,7 +100,7 @@ def test_staff_without_add_and_change_permission_cannot_upload(
     )
     client.force_login(curator)
     changelist = client.get(CHANGELIST)  # add alone does not even show the list (403)
-    assert b"Import from text file" not in changelist.content
+    assert b"Import essays" not in changelist.content
     assert client.get(IMPORT_URL).status_code == 403
 
 
@@ -130,7 +130,7 @@ def test_changelist_shows_columns_filters_and_import_button(staff_client: Client
         assert title in html, title
     assert "2013 (1)" in html
     assert "No date" in html
-    assert "Import from text file" in html
+    assert "Import essays" in html
     assert IMPORT_URL in html
     assert "Publish selected essays" in html
     assert "Unpublish selected essays" in html
@@ -356,16 +356,19 @@ def test_upload_page_loads(staff_client: Client) -> None:
     assert 'name="text_file"' in html and 'name="sidecar"' in html and 'name="dry_run"' in html
 
 
-def test_upload_creates_then_reports_unchanged(staff_client: Client) -> None:
+def test_upload_creates_a_draft_then_updates_only_the_essay_chosen(staff_client: Client) -> None:
     response = _upload(staff_client, "deterrence.txt", GOOD_TEXT)
     assert response.status_code == 200
     essay = Essay.objects.get()
     assert essay.title == "Deterrence After New START"
     assert essay.paragraph_count == 2
+    assert essay.status == Essay.Status.DRAFT
     text = messages_text(response)
-    assert "Created" in text and reverse("admin:archive_essay_change", args=[essay.pk]) in text
+    assert "Created, as a draft" in text
+    assert reverse("admin:archive_essay_change", args=[essay.pk]) in text
 
-    again = _upload(staff_client, "deterrence.txt", GOOD_TEXT)
+    # The same file name again is not the same essay unless the curator says so.
+    again = _upload(staff_client, "deterrence.txt", GOOD_TEXT, essay=str(essay.pk))
     assert "Unchanged" in messages_text(again)
     assert Essay.objects.count() == 1
 

@@ -337,11 +337,11 @@ def test_restoring_a_deleted_essay_brings_back_a_topic_and_author_deleted_since(
 
 def test_a_deleted_essays_import_key_taken_since_is_not_stolen(commit) -> None:
     with commit():
-        essay = make_essay("Imported once", import_key="essay.txt")
+        essay = make_essay("Imported once", import_key="file:essays/essay.txt")
     pk = essay.pk
     with commit():
         essay.delete()
-        make_essay("Imported again under the same name", import_key="essay.txt")
+        make_essay("Imported again under the same name", import_key="file:essays/essay.txt")
     with commit():
         restored = restore_essay(Version.objects.get_deleted(Essay).get(), user=None)
     assert Essay.objects.get(pk=pk).import_key is None

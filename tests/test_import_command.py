@@ -100,7 +100,10 @@ def test_broken_files_fail_one_line_each_and_the_rest_import(tmp_path):
     assert out.getvalue().strip().splitlines()[-1] == (
         "Imported 7 file(s): 2 created, 0 updated, 0 unchanged, 5 failed."
     )
-    assert sorted(Essay.objects.values_list("import_key", flat=True)) == ["good-1", "good-2"]
+    assert sorted(Essay.objects.values_list("import_key", flat=True)) == [
+        f"file:{folder.name}/good-1.txt",
+        f"file:{folder.name}/good-2.txt",
+    ]
 
 
 @pytest.mark.django_db
@@ -154,7 +157,11 @@ def test_real_command_exits_non_zero_and_imports_the_good_files(tmp_path):
     assert "Imported 8 file(s): 3 created, 0 updated, 0 unchanged, 5 failed." in result.stdout
     with sqlite3.connect(data_dir / "archive.sqlite3") as db:
         keys = sorted(key for (key,) in db.execute("SELECT import_key FROM archive_essay"))
-    assert keys == ["004_eed9ee57534d1619", "good-1", "good-2"]
+    assert keys == [
+        "file:essays/004_eed9ee57534d1619.txt",
+        "file:essays/good-1.txt",
+        "file:essays/good-2.txt",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

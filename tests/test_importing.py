@@ -11,6 +11,7 @@ import pytest
 
 from archive.importing import (
     CREATED,
+    DUPLICATE,
     UNCHANGED,
     UPDATED,
     ImportFailure,
@@ -76,7 +77,7 @@ def test_reset_seed_title_lead_disclaimer_and_source(seeded_publishers):
 
     assert outcome.action == CREATED
     assert essay.title == "No Pause for the “Reset”"
-    assert essay.import_key == "000_6d9a5feafda786b2"
+    assert essay.import_key == "file:seeds/000_6d9a5feafda786b2.txt"
     # 15 non-empty lines: title, the lead twice, 11 body paragraphs, the disclaimer.
     assert paragraphs_of(essay) == 11
     assert essay.body.startswith('<p id="p-1">Relations between the United States and Russia')
@@ -245,11 +246,11 @@ def test_sidecar_id_is_the_import_key(tmp_path):
     second = import_path(write(tmp_path, "b.txt", "Two\n\n" + BODY[0], {"id": "essay-7"}))
 
     assert second.action == UPDATED and second.essay.pk == first.essay.pk
-    assert Essay.objects.get().import_key == "essay-7"
+    assert Essay.objects.get().import_key == "id:essay-7"
 
 
 @pytest.mark.django_db
-def test_upload_is_the_same_import_as_the_file():
+def test_uploading_an_imported_file_again_is_a_duplicate_not_a_second_essay():
     from_file = import_path(MAD)
     uploaded = import_upload(
         MAD.name,
@@ -257,7 +258,7 @@ def test_upload_is_the_same_import_as_the_file():
         MAD.with_suffix(".json").read_text(encoding="utf-8"),
     )
 
-    assert uploaded.action == UNCHANGED
+    assert uploaded.action == DUPLICATE
     assert uploaded.essay.pk == from_file.essay.pk
     assert Essay.objects.count() == 1
 
@@ -268,7 +269,8 @@ def test_upload_with_yaml_sidecar_text():
         "C:\\fakepath\\talks.txt", "\n".join(BODY).encode(), "title: Talks\ndate: 2013\n"
     )
     essay = Essay.objects.get(pk=outcome.essay.pk)
-    assert (essay.title, essay.import_key, essay.date_display) == ("Talks", "talks", "2013")
+    assert (essay.title, essay.import_key, essay.date_display) == ("Talks", None, "2013")
+    assert essay.status == Essay.Status.DRAFT
 
 
 # --- the shapes of text ---------------------------------------------------------------

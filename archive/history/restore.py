@@ -17,11 +17,17 @@ from reversion.models import Version
 
 from archive.history.recording import acting_as
 from archive.history.versions import EssaySnapshot
+from archive.importing.identity import current_key
 from archive.models import Author, Authorship, Essay, Republication, Source, Topic
 
 # Set by Essay.save() from the body, or said by the database, or kept from the essay as it is.
 NOT_RESTORED = {"id", "body_text", "word_count", "created", "updated", "import_key"}
-NOT_RESTORED |= {"import_checksum", "source_id", "topics"}
+NOT_RESTORED |= {"import_checksum", "import_record", "import_fingerprint", "text_fingerprint"}
+NOT_RESTORED |= {"source_id", "topics"}
+# What the importer knows an essay by, and what its last import held: taken back with a deleted
+# essay (unless another essay has its identity since), left as they are on any other restore,
+# so that a restored value counts as a curator's edit when its file is imported again.
+IMPORT_BOOKKEEPING = ("import_checksum", "import_record", "import_fingerprint")
 REPUBLICATION_FIELDS = ("publication", "url", "date", "date_precision", "note")
 
 
@@ -67,10 +73,14 @@ def restore_essay(version: Version, user) -> Restored:
 
 
 def _take_back_import_key(essay: Essay, snapshot: EssaySnapshot, notes: list[str]) -> None:
-    key = snapshot.fields.get("import_key")
+    key = current_key(snapshot.fields.get("import_key"))
     holder = Essay.objects.filter(import_key=key).first() if key else None
     if holder is None:
-        essay.import_key, essay.import_checksum = key, snapshot.fields.get("import_checksum", "")
+        essay.import_key = key
+        for name in IMPORT_BOOKKEEPING:
+            setattr(
+                essay, name, snapshot.fields.get(name) or Essay._meta.get_field(name).get_default()
+            )
     else:
         notes.append(
             f"Its import key “{key}” now belongs to essay #{holder.pk} “{holder.title}”, "

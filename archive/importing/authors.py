@@ -39,23 +39,30 @@ class AuthorMatch:
 
 def find_or_create_author(data: AuthorData) -> AuthorMatch:
     """Return the author `data` names: an existing one if it is the same person, else new."""
+    match = find_author(data)
+    match.author = _fill_blanks(match.author, data)
+    return match
+
+
+def find_author(data: AuthorData) -> AuthorMatch:
+    """Return the author `data` names, writing nothing: a new one is left unsaved (no pk)."""
     exact = Author.objects.filter(name=data.name).order_by("pk").first()
     if exact is not None:
-        return AuthorMatch(data, _fill_blanks(exact, data), SAME_NAME)
+        return AuthorMatch(data, exact, SAME_NAME)
     candidates = list(_candidates(data.name))
     folded = fold_name(data.name)
     same = [a for a in candidates if fold_name(a.name) == folded]
     if len(same) == 1:
-        return AuthorMatch(data, _fill_blanks(_full(same[0]), data), RESPELLED)
+        return AuthorMatch(data, _full(same[0]), RESPELLED)
     key, script = name_key(data.name), has_cyrillic(data.name)
     other = [a for a in candidates if has_cyrillic(a.name) != script and name_key(a.name) == key]
     if len(other) == 1:
-        return AuthorMatch(data, _fill_blanks(_full(other[0]), data), OTHER_SCRIPT)
+        return AuthorMatch(data, _full(other[0]), OTHER_SCRIPT)
     note = ""
     if len(other) > 1:
         names = ", ".join(f"“{a.name}”" for a in other)
         note = f"not matched to {names}: more than one could be this author"
-    return AuthorMatch(data, _fill_blanks(Author(name=data.name), data), NEW, note)
+    return AuthorMatch(data, Author(name=data.name), NEW, note)
 
 
 def _candidates(name: str):

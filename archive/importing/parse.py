@@ -98,7 +98,7 @@ def parse_essay_bytes(
     )
     essay = ParsedEssay(
         name=name,
-        import_key=meta.text("id") or Path(name).stem,
+        sidecar_id=meta.text("id"),
         checksum=_checksum(data, sidecar),
         title="",
         paragraphs=[],

@@ -42,7 +42,6 @@ class ParsedEssay:
     """Everything one essay file says, ready to be saved (see save.save_parsed_essay)."""
 
     name: str
-    import_key: str
     checksum: str
     title: str
     paragraphs: list[str]  # the body's blocks as plain text
@@ -61,6 +60,12 @@ class ParsedEssay:
     topics: list[str] = field(default_factory=list)
     language: str = "en"
     status: str | None = None  # None: published when created, left alone on update
+    # Which essay this is (identity.py): set by whoever reads the file, from the sidecar's id,
+    # the file's path, or nothing for an upload. `legacy_key`: its key before paths counted.
+    sidecar_id: str = ""
+    import_key: str | None = None
+    legacy_key: str = ""
+    fingerprint: str = ""  # of the body's text (archive/fingerprints.py), set when saved
     text_title: str = ""  # the title line as printed, when the text has one
     # What the report tells the curator: the file's format and encoding, and where each
     # value was found ("title line", "sidecar", "page metadata (citation_title)" …).

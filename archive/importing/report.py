@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archive.importing.authors import NEW, OTHER_SCRIPT, RESPELLED, AuthorMatch
-from archive.importing.save import UNCHANGED, ImportOutcome
+from archive.importing.save import DUPLICATE, UNCHANGED, ImportOutcome
 from archive.models import LANGUAGE_CHOICES, DatePrecision
 
 LANGUAGES = dict(LANGUAGE_CHOICES)
@@ -28,9 +28,12 @@ class ReportLine:
 
 
 def describe_import(outcome: ImportOutcome) -> list[ReportLine]:
-    """Return the report on what `outcome`'s file held, or [] when the file was unchanged."""
+    """Return the report on what `outcome`'s file held, or [] when the file was unchanged or
+    is a duplicate."""
     parsed = outcome.parsed
-    if parsed is None or (outcome.action == UNCHANGED and not outcome.authors):
+    if parsed is None or outcome.action == DUPLICATE:
+        return []
+    if outcome.action == UNCHANGED and not outcome.authors:
         return []
     found = parsed.found
     encoding = f", {parsed.encoding}" if parsed.encoding else ""
@@ -41,6 +44,7 @@ def describe_import(outcome: ImportOutcome) -> list[ReportLine]:
         _date_line(parsed.published_on, parsed.date_precision, found.get("date", "")),
         _source_line(outcome),
         _kept_apart("standfirst", parsed.standfirst, found.get("standfirst", "")),
+        _body_line(parsed.paragraphs),
         ReportLine(
             "biographies",
             f"{parsed.biography_count} paragraph(s), kept apart"
@@ -61,6 +65,27 @@ def describe_import(outcome: ImportOutcome) -> list[ReportLine]:
     if missing:
         lines.append(ReportLine("missing", ", ".join(missing) + ": add in the admin", True))
     return lines
+
+
+def describe_merge(outcome: ImportOutcome) -> list[ReportLine]:
+    """Return what a re-import decided that a curator should know: conflicts, kept edits,
+    an essay found again under its old key, a duplicate."""
+    lines = [ReportLine("conflict", str(conflict)) for conflict in outcome.conflicts]
+    if outcome.kept:
+        lines.append(
+            ReportLine(
+                "kept",
+                f"{', '.join(outcome.kept)}: edited in the archive since the last import, and "
+                "not changed in the file",
+            )
+        )
+    lines += [ReportLine("note", note) for note in outcome.notes]
+    return lines
+
+
+def _body_line(paragraphs: list[str]) -> ReportLine:
+    words = sum(len(paragraph.split()) for paragraph in paragraphs)
+    return ReportLine("body", f"{len(paragraphs)} paragraph(s), {words:,} words")
 
 
 def _authors_line(matches: list[AuthorMatch]) -> ReportLine:

@@ -21,7 +21,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 
-from archive.importing import import_upload
+from archive.importing import ImportOptions, import_upload
 from archive.models import Author, Authorship, Essay, Source, Topic
 from tests.test_admin import form_values
 from tests.test_sanitize import load_xss_vectors
@@ -133,7 +133,9 @@ def store_through_the_importer(vectors: list[str]) -> Essay:
         "standfirst": plain(" ".join(printable[24:34]), 2000),
         "status": "published",
     }
-    outcome = import_upload("hostile-import.txt", text.encode(), json.dumps(sidecar))
+    # Published, as a curator ticking "publish now" does: an upload is otherwise a draft.
+    publish_now = ImportOptions(upload=True, publish=True)
+    outcome = import_upload("hostile-import.txt", text.encode(), json.dumps(sidecar), publish_now)
     return outcome.essay
 
 
