@@ -52,16 +52,19 @@ test: $(VENV)/.installed .env browser-deps
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(MAKE) lint
 
+# The same checks as the pre-commit hooks (.pre-commit-config.yaml): ruff, and djhtml for the
+# templates' indentation.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check templates
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djhtml templates
 
 migrations-check: $(VENV)/.installed .env
 	$(PY) manage.py makemigrations --check --dry-run
