@@ -46,8 +46,8 @@ def cached_search(
 
     Cached (archive/caching.py) under the normalised query, the filters, sort and page and the
     essays left out, until the index changes (its generation): a cached page is never staler
-    than the index. The essays themselves are read from the database on every request
-    (`page_hits`).
+    than the index. The page's essays (as their cards show them) are read with the answer, and
+    whether each is still published is asked on every request (`page_hits`).
     """
     backend = archive_backend()
     generation = backend.generation()
@@ -57,8 +57,10 @@ def cached_search(
         sqs = form.search_queryset(reading, exclude=hidden)
         start = (page_number - 1) * PER_PAGE
         results = list(sqs[start : start + PER_PAGE])  # one search: page, count, facets
+        ids = [int(r.pk) for r in results]
         return {
-            "ids": [int(r.pk) for r in results],
+            "ids": ids,
+            "essays": Essay.objects.for_cards().in_bulk(ids),
             "snippets": {int(r.pk): _snippet(r) for r in results},
             "scores": {int(r.pk): r.score for r in results},
             "total": sqs.count(),
@@ -83,12 +85,14 @@ def _snippet(result) -> SafeString | None:
 
 
 def page_hits(found: dict) -> list[Hit]:
-    """Return the page's essays that are published now, in the index's order (one query)."""
-    essays = Essay.objects.for_cards().published_by_ids(found["ids"])
+    """Return the page's essays that are published now, in the index's order: one query, by
+    primary key, whatever the index or the cache say (withdrawn means withdrawn)."""
+    status = dict(Essay.objects.filter(pk__in=found["ids"]).values_list("pk", "status"))
+    essays = found["essays"]
     return [
         Hit(essays[pk], found["snippets"].get(pk), found["scores"].get(pk, 0.0))
         for pk in found["ids"]
-        if pk in essays
+        if status.get(pk) == Essay.Status.PUBLISHED and pk in essays
     ]
 
 
