@@ -198,6 +198,9 @@ def table(results: dict) -> str:
         f" (config.wsgi: searcher opened and warmed) {first.get('worker_start_ms')} ms, first"
         f" search {first.get('first_query_ms')} ms; launch to answer"
         f" {first.get('startup_to_answer_ms')} ms",
+        f"  a restart of an indexed archive: manage.py ensure_index"
+        f" {_get(results, 'restart_check', 'seconds')} s"
+        f" ({' '.join(results.get('restart_check', {}).get('output', []))})",
         f"  peak RSS: search worker {search.get('peak_rss_mb')} MB"
         f" (after setup {search.get('baseline_rss_mb')} MB);"
         f" import {imp.get('peak_rss_mb')} MB; build {build.get('peak_rss_mb')} MB",
