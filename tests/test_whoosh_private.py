@@ -69,3 +69,46 @@ def test_the_known_release_takes_the_private_paths(installation):
     assert result["available"] is True and result["problem"] is None
     assert result["quokka"] == 5 and result["wombat"] == ["Renamed wombat essay"]
     assert result["differs"] == {}
+
+
+# Each process's import-time check, repeated, in several processes at once: what gunicorn's
+# workers do when they start together.
+CHECK_REPEATEDLY = textwrap.dedent(
+    """
+    import json, os
+    import django
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from search.backends import whoosh_private
+    problems = [whoosh_private.PROBLEM] + [whoosh_private.check() for _ in range(12)]
+    print(json.dumps([p for p in problems if p]))
+    """
+)
+
+
+def test_workers_starting_together_all_take_the_private_paths(installation):
+    """Whoosh's RamStorage kept a writer's temporary files in one folder of the system's temp
+    directory named after the index, so processes checking at the same moment deleted each
+    other's files and fell back to the public paths (2 of 3 gunicorn workers, seen in use)."""
+    import subprocess
+    import sys
+
+    from tests.test_concurrency import BASE_DIR
+
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHECK_REPEATEDLY],
+            cwd=BASE_DIR,
+            env=installation,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    problems = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err[-3000:]
+        problems += json.loads(out.strip().splitlines()[-1])
+    assert problems == []

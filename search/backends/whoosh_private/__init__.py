@@ -17,6 +17,7 @@ rebuilds, its readers for searches, its collectors for results (slower, the same
 from __future__ import annotations
 
 import logging
+import tempfile
 
 import whoosh
 
@@ -50,9 +51,18 @@ def _structures_missing() -> list[str]:
 
 def _round_trip() -> None:
     """Write three documents with the bulk writer, read them back through Whoosh's own readers
-    and the decoder here, and let Whoosh merge them with its own segments."""
+    and the decoder here, and let Whoosh merge them with its own segments.
+
+    In a folder of its own: Whoosh's RamStorage keeps a writer's temporary files in
+    `<system temp>/<index name>.tmp`, one folder shared by every process, so gunicorn's workers
+    starting together deleted each other's files and fell back to the public paths."""
+    with tempfile.TemporaryDirectory(prefix="whoosh-private-check-") as folder:
+        _round_trip_in(folder)
+
+
+def _round_trip_in(folder: str) -> None:
     from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-    from whoosh.filedb.filestore import RamStorage
+    from whoosh.filedb.filestore import FileStorage
 
     from search.backends.analysis import VOCABULARY, archive_analyzer
     from search.backends.whoosh_private import bulk, segments
@@ -64,7 +74,7 @@ def _round_trip() -> None:
         tags=KEYWORD(commas=True, scorable=False),
         year=NUMERIC(int, bits=32, stored=True, sortable=True),
     )
-    storage = RamStorage()
+    storage = FileStorage(folder)
     storage.create_index(schema)
     docs = [
         {"id": "1", "text": "Arms control talks resumed.", "tags": "a,b", "year": 2011},
