@@ -17,19 +17,10 @@ from archive.models import Essay
 from search.backends.postings import find
 from search.indexing import rebuild
 from tests.factories import make_author, make_essay, make_source, make_topic
+from tests.search_pages import search, titles
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 pytestmark = pytest.mark.django_db
-
-
-def search(client, **params):
-    response = client.get(reverse("search:search"), params)
-    assert response.status_code == 200, response.content[:500]
-    return response
-
-
-def titles(response) -> list[str]:
-    return [hit.essay.title for hit in response.context["hits"]]
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from wordfreq import top_n_list
 
 from search.indexing import rebuild
 from tests.factories import make_author, make_essay, make_source
+from tests.search_pages import search, snippets, titles
 
 pytestmark = pytest.mark.django_db
 
@@ -20,20 +21,6 @@ DISCLAIMER = (
     "The views and opinions expressed here are solely those of the author and do not "
     "necessarily reflect the official position of the Valdai Discussion Club."
 )
-
-
-def search(client, **params):
-    response = client.get(reverse("search:search"), params)
-    assert response.status_code == 200, response.content[:500]
-    return response
-
-
-def titles(response) -> list[str]:
-    return [hit.essay.title for hit in response.context["hits"]]
-
-
-def snippets(response) -> list[str]:
-    return [str(hit.snippet) for hit in response.context["hits"]]
 
 
 @pytest.fixture
