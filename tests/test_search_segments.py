@@ -13,11 +13,16 @@ postings iteration, spelling, more like this, highlighting) must answer alike.
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from pathlib import Path
 
 import pytest
 from django.db import transaction
 from haystack import connections
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from whoosh import highlight, writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.qparser import QueryParser
@@ -295,3 +300,95 @@ def test_a_rebuild_then_hundreds_of_saves_merges_and_optimizes_keep_the_index_in
     assert compare_index() == {"missing": set(), "stale": set(), "orphaned": set()}
     assert backend.health(deep=True).readable
     assert connections["default"].get_backend().setup_complete
+
+
+# -- scoring reads a positions field's blocks without their values --------------------------------
+
+
+def postings_read(ix, fieldname: str, btext: bytes, *, positions: bool) -> list[tuple]:
+    """[(document id, weight)] of a term, read by the search's decoder, segment by segment."""
+    out = []
+    with ix.searcher() as searcher:
+        fmt = ix.schema[fieldname].format
+        for subsearcher, _ in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            decoded = private.segments.postings(reader, fieldname, btext, fmt, positions=positions)
+            if decoded is None:
+                continue
+            ids, weights, _ = decoded
+            weights = weights if weights is not None else [1.0] * len(ids)
+            out += [
+                (reader.stored_fields(d)["id"], w)
+                for d, w in zip(ids, weights, strict=True)
+                if not reader.is_deleted(d)
+            ]
+    return sorted(out)
+
+
+def test_scoring_decodes_the_postings_whoosh_reads_before_and_after_merges(tmp_path):
+    """The decoder skips a positions field's values when a search only scores: on segments
+    written by either writer, merged and optimized by Whoosh, it reads every term's documents
+    and weights as Whoosh's matchers do (and as a decoding of whole blocks does)."""
+    docs = documents(40, seed=3) * 4  # long enough posting lists for several blocks
+    docs = [{**doc, "id": f"{doc['id']}.{n}"} for n, doc in enumerate(docs)]
+    bulk = bulk_index(tmp_path / "bulk", docs, segment_docs=70)
+    whoosh = whoosh_index(tmp_path / "whoosh", docs)
+    change_both([bulk, whoosh], docs[::5])
+
+    def check(ix) -> int:
+        seen = 0
+        expected = contents(ix)["postings"]
+        for (fieldname, btext), items in expected.items():
+            if ix.schema[fieldname].format.fixed_value_size() not in (None, -1):
+                continue
+            whoosh_read = sorted((doc_id, weight) for doc_id, weight, _ in items)
+            assert postings_read(ix, fieldname, btext, positions=False) == whoosh_read
+            assert postings_read(ix, fieldname, btext, positions=True) == whoosh_read
+            seen += 1
+        return seen
+
+    for ix in (bulk, whoosh):
+        assert check(ix) > 500
+        ix.writer().commit(mergetype=writing.MERGE_SMALL)
+        assert check(ix) > 500
+        ix.optimize()
+        assert check(ix) > 500
+
+
+BLOCK_IDS = st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=200)
+
+
+@given(
+    ids=BLOCK_IDS,
+    weights=st.one_of(
+        st.none(),
+        st.floats(allow_nan=False, width=32),
+        st.lists(st.floats(allow_nan=False, width=32), min_size=200, max_size=200),
+    ),
+    values=st.lists(st.binary(min_size=1, max_size=40), min_size=200, max_size=200),
+    compression=st.sampled_from([0, 1, 3, 9]),
+)
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_a_block_read_without_its_values_is_the_block_whoosh_wrote(
+    ids, weights, values, compression
+):
+    """Blocks pickled as Whoosh's W3PostingsWriter pickles them (id deltas, weights as None, one
+    float or one per posting, a bytes value per posting) of every length and id size: the head
+    decoded without the values equals the head of the whole block, and the shortcut is taken."""
+    count = len(ids)
+    if isinstance(weights, list):
+        weights = tuple(weights[:count])
+    data = pickle.dumps((tuple(ids), weights, tuple(values[:count])), 2)
+    if compression:
+        data = zlib.compress(data, compression)
+    head = private.segments._ids_and_weights(data, compression, count)
+    whole = pickle.loads(zlib.decompress(data) if compression else data)
+    assert head == whole[:2]
+
+
+def test_a_block_of_another_shape_is_decoded_whole():
+    """Fixed-size values (one bytes object), no values, or an empty first value: no shortcut."""
+    ids, weights = (0, 1, 2, 3, 4), (1.0, 2.0, 1.0, 3.0, 1.0)
+    for values in (b"\0\0\0\1" * 5, None, (b"", b"a", b"b", b"c", b"d")):
+        data = pickle.dumps((ids, weights, values), 2)
+        assert private.segments._ids_and_weights(data, 0, len(ids)) is None

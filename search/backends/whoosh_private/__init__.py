@@ -98,6 +98,9 @@ def _round_trip_in(folder: str) -> None:
                 raise AssertionError(f"postings of {fieldname}:{btext!r} decode differently")
             if variable and list(values) != list(public[2]):
                 raise AssertionError(f"values of {fieldname}:{btext!r} decode differently")
+            scoring = segments.postings(reader, fieldname, btext, fmt, positions=False)
+            if scoring[:2] != decoded[:2]:  # the values skipped, the rest alike
+                raise AssertionError(f"postings of {fieldname}:{btext!r} decode differently")
     with ix.writer() as more:  # Whoosh's own writer adds a segment; optimize merges both
         more.add_document(id="4", text="Sanctions.", vocabulary="Sanctions.", tags="c", year=2014)
     ix.optimize()

@@ -72,12 +72,17 @@ def postings(reader, fieldname: str, btext: bytes, fmt, *, positions: bool):
     values: list | None = [] if positions else None
     uniform = True  # every weight 1.0 so far
     postfile = matcher._postfile
+    skip_values = not positions and fmt.fixed_value_size() in (None, -1)
     while True:
         data = postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-        if matcher._compression:
-            data = zlib.decompress(data)
-        block_ids, block_weights, block_values = loads(data)
         count = matcher._blocklength
+        head = _ids_and_weights(data, matcher._compression, count) if skip_values else None
+        if head is not None:
+            block_ids, block_weights = head
+        else:
+            if matcher._compression:
+                data = zlib.decompress(data)
+            block_ids, block_weights, block_values = loads(data)
         ids += accumulate(block_ids)
         if block_weights is None:
             if not uniform:
@@ -95,6 +100,47 @@ def postings(reader, fieldname: str, btext: bytes, fmt, *, positions: bool):
             break
         matcher._goto(matcher._nextoffset)
     return ids, None if uniform else weights, values
+
+
+# A block's data is Whoosh's pickle (protocol 2) of (id deltas, weights, values). A positions
+# field's values are a tuple of one bytes object per posting, which protocol 2 pickles as a call
+# of _codecs.encode: unpickling them costs more than the ids and weights together, and a search
+# that only scores needs none of them. The tuple starts at the first value's GLOBAL opcode (after
+# a MARK when it has more than three items, TUPLE1-3 otherwise), whose bytes cannot occur in the
+# opcodes of the ids (K, M, J + 1-4 bytes) and weights (G + 8 bytes) before it.
+_FIRST_VALUE = b"c_codecs\nencode\n"
+_NO_VALUES = b"N\x87."  # None for the values, TUPLE3, STOP
+_HEAD_BOUND = 14  # bytes per posting of ids (at most 5) and weights (at most 9) pickled
+
+
+def _ids_and_weights(data: bytes, compression: int, count: int) -> tuple | None:
+    """Return a positions field's block (id deltas, weights) decoded without its values, reading
+    only the head of a compressed block (None: not that shape, decode the whole block)."""
+    if compression:
+        data = zlib.decompressobj().decompress(data, _HEAD_BOUND * count + 64)
+    cut = data.find(_FIRST_VALUE)
+    if count > 3:
+        cut -= 1
+        if cut < 0 or data[cut] != 0x28:  # the MARK of the values tuple
+            return None
+    elif cut < 0:
+        return None
+    try:
+        block_ids, block_weights, nothing = loads(data[:cut] + _NO_VALUES)
+    except Exception:  # not the shape described above
+        return None
+    if (
+        nothing is not None
+        or type(block_ids) is not tuple
+        or len(block_ids) != count
+        or not (
+            block_weights is None
+            or type(block_weights) is float
+            or (type(block_weights) is tuple and len(block_weights) == count)
+        )
+    ):
+        return None
+    return block_ids, block_weights
 
 
 def positions(value: bytes):
