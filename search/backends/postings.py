@@ -31,6 +31,8 @@ from __future__ import annotations
 import heapq
 import logging
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, mul, truediv
 from typing import Any
 
 from whoosh import query as wq
@@ -333,13 +335,16 @@ class _Segment:
         # up per document: the same operations in the same order, so the same float.
         idf, k1 = scorer.idf, scorer.K1
         norms = self._norms(fieldname, scorer)
+        # The arithmetic is mapped in C (operator functions over iterators): the same operations
+        # on the same floats, a third of the time of a Python expression per posting.
         k1_1 = k1 + 1
+        norm_of = map(norms.__getitem__, ids)
         if weights is None:
             tf_k = 1.0 * k1_1
-            return {d: idf * (tf_k / (1.0 + norms[d])) for d in ids}
-        return {
-            d: idf * ((tf * k1_1) / (tf + norms[d])) for d, tf in zip(ids, weights, strict=True)
-        }
+            part = map(truediv, repeat(tf_k), map(add, repeat(1.0), norm_of))
+        else:
+            part = map(truediv, map(mul, weights, repeat(k1_1)), map(add, weights, norm_of))
+        return dict(zip(ids, map(mul, repeat(idf), part), strict=True))
 
     def _norms(self, fieldname: str, scorer: scoring.BM25FScorer):
         """Return K1 * ((1 - B) + B * length / average length) per document of the segment."""
@@ -470,13 +475,11 @@ def _sum_common(parts: list[dict[int, float]]) -> dict[int, float]:
     """{document: sum of its scores} over the documents in every part."""
     if not parts:
         return {}
-    common = _intersection([set(p) for p in parts])
-    first, rest = parts[0], parts[1:]
-    out = {d: first[d] for d in common}
-    for part in rest:
-        for d in common:
-            out[d] += part[d]
-    return out
+    common = list(_intersection([set(p) for p in parts]))
+    sums = map(parts[0].__getitem__, common)
+    for part in parts[1:]:  # added in the parts' order, as Whoosh's intersection matcher adds
+        sums = map(add, sums, map(part.__getitem__, common))
+    return dict(zip(common, sums, strict=True))
 
 
 def _tree_sum(parts: list[dict[int, float]]) -> dict[int, float]:
