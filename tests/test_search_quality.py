@@ -374,3 +374,57 @@ def test_snippets_mark_british_spellings_that_begin_otherwise():
     for typed, marked in [("tires", "tyres"), ("fetus", "foetus"), ("esthetic", "aesthetic")]:
         parsed = wq.Or([wq.Term("text", t) for t in terms_for(typed, with_parts=True)])
         assert f"<mark>{marked}</mark>" in snippet_for(body, parsed)
+
+
+def marks_word_by_word(paragraph: str, terms: set[str], words) -> list[tuple[int, int]]:
+    """The snippet's marks as they were first written: every word folded and tested alone."""
+    from search.backends.analysis import FOLD, is_name_key, terms_for
+    from search.backends.variants import openings
+
+    probes = {o for t in terms if t and not is_name_key(t) for o in openings(t.split(".")[0][:2])}
+    names = any(is_name_key(t) for t in terms)
+    return [
+        match.span()
+        for match in words.finditer(paragraph)
+        if (
+            (names and match.group()[0].isupper())
+            or any(p in match.group().lower().translate(FOLD) for p in probes)
+        )
+        and not terms.isdisjoint(terms_for(match.group(), with_parts=True))
+    ]
+
+
+def test_snippet_marks_found_in_one_pass_are_those_of_each_word_tested_alone():
+    """Snippets find the words that can match in one pass over the paragraph's words, folded
+    together: the marks are those of testing each word alone, in both scripts, with names,
+    compounds, quotes, ß, ё, a dotted capital I and combining accents."""
+    import random
+
+    from whoosh import query as wq
+
+    from search.backends.analysis import WORD, terms_for
+    from search.backends.highlighting import CAPITALIZED, _marks, query_terms
+    from tests.texts import ENGLISH, RUSSIAN
+
+    extra = [
+        "Straße and Strasse; İstanbul's talks; cafe\u0301 diplomacy, café society, naïve re-entry.",
+        "Ёлки и ёжики: Лавров, Lavrov and LAVROV met Ivanov; “arms-control” ’talks’.",
+        "U.S.-Russia co-operation, U.S. policy, e.g. the INF, SM-3 IIB and 1,550 warheads.",
+    ]
+    paragraphs = ENGLISH + RUSSIAN + extra
+    rng = random.Random(14)
+    compared = marked = 0
+    for _ in range(300):
+        source = rng.choice(paragraphs)  # words typed from one paragraph, looked for in four
+        typed = rng.sample(WORD.findall(source), 2)
+        parsed = wq.Or(
+            [wq.Term("text", t) for word in typed for t in terms_for(word, with_parts=True)]
+        )
+        terms = query_terms(parsed)
+        for paragraph in [source, *rng.sample(paragraphs, 3)]:
+            for words in (WORD, CAPITALIZED):
+                expected = marks_word_by_word(paragraph, terms, words)
+                assert _marks(paragraph, terms, words) == expected, (paragraph, terms)
+                compared += 1
+                marked += bool(expected)
+    assert marked > compared // 8  # the comparison is not of empty lists only
