@@ -197,11 +197,16 @@ class ArchiveWhooshSearchBackend(SearcherPool, IndexWriting, WhooshSearchBackend
 
     def warm_up(self) -> None:
         """Open the searcher and compute what a first search reads (each segment's lengths, the
-        document field's norms, the facets' tables), so that a new worker's first search is
-        as fast as its second (config/wsgi.py calls this before the worker takes requests)."""
+        document field's norms, the facets' tables, the offsets of its stored fields), so that a
+        new worker's first search is as fast as its second (config/wsgi.py calls this before the
+        worker takes requests)."""
 
         def warm(searcher: Searcher) -> None:
             warm_norms(searcher, self.content_field_name)
+            for subsearcher, _ in searcher.leaf_searchers():
+                reader = subsearcher.reader()
+                if reader.doc_count_all():
+                    reader.stored_fields(0)  # reads the offsets of every document's fields
             for name, field in self.schema.items():
                 if name.endswith("_exact"):
                     view_groups(searcher, name, field, isinstance(field, KEYWORD))
