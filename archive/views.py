@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
+from django.conf import settings
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import Truncator
 
 from archive.caching import archive_marker, derived
 from archive.models import Author, Essay, EssayQuerySet, Source, Topic
@@ -136,38 +139,66 @@ def essay_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return render(request, "archive/essay_detail.html", context)
 
 
-def author_list(request: HttpRequest) -> HttpResponse:
-    authors = Author.objects.with_published_essays().alphabetical()
-    return render(request, "archive/author_list.html", {"authors": authors})
-
-
-def source_list(request: HttpRequest) -> HttpResponse:
-    sources = Source.objects.with_published_essays().alphabetical()
-    return render(request, "archive/source_list.html", {"sources": sources})
-
-
-def topic_list(request: HttpRequest) -> HttpResponse:
-    topics = Topic.objects.with_published_essays().alphabetical()
-    return render(request, "archive/topic_list.html", {"topics": topics})
-
-
 @dataclass(frozen=True)
 class Catalogue:
-    """How an author, source or topic page names its entry and selects its essays."""
+    """How the list of authors, sources or topics, and each one's page, name their entries and
+    select their essays."""
 
     model: type[Author | Source | Topic]
-    plural: str  # "Authors": the crumb back to the list
+    plural: str  # "Authors": the list's title, and the crumb back to it
+    singular: str  # "author": the list's count
     essays_are: str  # "Essays by", "Essays from", "Essays on"
     essays: Callable[[EssayQuerySet, Author | Source | Topic], EssayQuerySet]
+    described: str  # the list's description, of {count} entries in {site}
+    name: Callable[[Author | Source | Topic], str] = attrgetter("name")
+    note: Callable[[Author | Source | Topic], str] = lambda entry: ""
+    columns: bool = False  # short names, listed in columns with their counts as bare numbers
 
 
 CATALOGUES = {
-    "author": Catalogue(Author, "Authors", "Essays by", EssayQuerySet.by_author),
-    "source": Catalogue(
-        Source, "Sources", "Essays from", lambda qs, source: qs.filter(source=source)
+    "author": Catalogue(
+        Author,
+        "Authors",
+        "author",
+        "Essays by",
+        EssayQuerySet.by_author,
+        "The {count} authors whose essays {site} holds, with how many essays each.",
+        name=lambda author: author.sort_name or author.name,
+        note=attrgetter("affiliation"),
     ),
-    "topic": Catalogue(Topic, "Topics", "Essays on", EssayQuerySet.with_topic),
+    "source": Catalogue(
+        Source,
+        "Sources",
+        "source",
+        "Essays from",
+        lambda qs, source: qs.filter(source=source),
+        "The {count} publishers and sites whose essays {site} holds, with how many essays each.",
+        note=lambda source: Truncator(source.description or "").words(25, truncate=" …"),
+    ),
+    "topic": Catalogue(
+        Topic,
+        "Topics",
+        "topic",
+        "Essays on",
+        EssayQuerySet.with_topic,
+        "The {count} topics the essays in {site} are filed under, with how many essays each.",
+        columns=True,
+    ),
 }
+
+
+def catalogue_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """The authors, sources or topics that have published essays, alphabetical, with counts."""
+    catalogue = CATALOGUES[kind]
+    entries = catalogue.model.objects.with_published_essays().alphabetical()
+    rows = [(entry, catalogue.name(entry), catalogue.note(entry)) for entry in entries]
+    context = {
+        "kind": kind,
+        "catalogue": catalogue,
+        "rows": rows,
+        "description": catalogue.described.format(count=len(rows), site=settings.SITE_NAME),
+    }
+    return render(request, "archive/catalogue_list.html", context)
 
 
 def catalogue_detail(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
