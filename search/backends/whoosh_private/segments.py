@@ -3,7 +3,8 @@
 Whoosh reads these a posting or a document at a time through matcher and column objects (several
 Python calls each). The search (search/backends/postings.py) decodes a term's posting blocks at
 once (without the positions when it only scores), loads a field's length bytes once per segment,
-and reads a numeric column's values in one slice. Everything here depends on Whoosh 2.7's file layout, which the package checks at import.
+and reads a numeric column's values in one slice. Everything here depends on Whoosh 2.7's file
+layout, which the package checks at import.
 """
 
 from __future__ import annotations
