@@ -350,7 +350,7 @@ def test_scoring_decodes_the_postings_whoosh_reads_before_and_after_merges(tmp_p
     ]
     bulk = bulk_index(tmp_path / "bulk", docs, segment_docs=70)
     whoosh = whoosh_index(tmp_path / "whoosh", docs)
-    change_both([bulk, whoosh], docs[::5])
+    change_both([bulk, whoosh], docs[::10])
     for ix in (bulk, whoosh):
         assert decoded_as_whoosh_reads(ix)[0] > 500
         ix.writer().commit(mergetype=writing.MERGE_SMALL)

@@ -26,6 +26,7 @@ MAX_NAME_SCAN = 40  # paragraphs read for a name written otherwise, when no like
 # A word that begins with a capital (Latin or Cyrillic): what the analyzer gives a name key.
 CAPITALIZED = re.compile(r"(?<![\w.\-'’‘])[A-ZÀ-ÖØ-ÞА-ЯЁ]\w*")
 TEXT_FIELDS = {"text", "title", "body", "notes"}
+_SEPARATOR = re.compile("\0")  # between the words of a paragraph folded at once
 
 
 def query_terms(parsed: wq.Query) -> set[str]:
@@ -76,9 +77,6 @@ def _marks(paragraph: str, terms: set[str], words=WORD) -> list[tuple[int, int]]
         for n in sorted(candidates)
         if not terms.isdisjoint(terms_for(texts[n], with_parts=True))
     ]
-
-
-_SEPARATOR = re.compile("\0")
 
 
 def _openers(terms: set[str]) -> set[str]:
