@@ -67,6 +67,11 @@ class CatalogueEntry(models.Model):
     def get_absolute_url(self) -> str:
         return reverse(self.detail_url_name, kwargs={"slug": self.slug})
 
+    @property
+    def listed_name(self) -> str:
+        """The name as alphabetical lists give it (an author's sort name: "Tauscher, Ellen")."""
+        return self.name
+
 
 class Source(CatalogueEntry):
     """A publisher or site: a think tank, a magazine, a club."""
@@ -129,6 +134,10 @@ class Author(CatalogueEntry):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name", "sort_key"}
         super().save(*args, **kwargs)
+
+    @property
+    def listed_name(self) -> str:
+        return self.sort_name or self.name
 
     @property
     def family_name(self) -> str:

@@ -162,7 +162,7 @@ def tombstone_header(tombstone: EssayTombstone) -> Header:
 def dublin_core(essay: Essay) -> list[tuple[str, str]]:
     """Return an essay's simple Dublin Core as (element, value) pairs, in display order."""
     elements = [("title", essay.title)]
-    elements += [("creator", author.sort_name or author.name) for author in essay.ordered_authors]
+    elements += [("creator", author.listed_name) for author in essay.ordered_authors]
     elements += [("subject", topic.name) for topic in essay.topics.all()]
     if essay.standfirst:
         elements.append(("description", essay.standfirst))

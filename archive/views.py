@@ -150,7 +150,6 @@ class Catalogue:
     essays_are: str  # "Essays by", "Essays from", "Essays on"
     essays: Callable[[EssayQuerySet, Author | Source | Topic], EssayQuerySet]
     described: str  # the list's description, of {count} entries in {site}
-    name: Callable[[Author | Source | Topic], str] = attrgetter("name")
     note: Callable[[Author | Source | Topic], str] = lambda entry: ""
     columns: bool = False  # short names, listed in columns with their counts as bare numbers
 
@@ -163,7 +162,6 @@ CATALOGUES = {
         "Essays by",
         EssayQuerySet.by_author,
         "The {count} authors whose essays {site} holds, with how many essays each.",
-        name=lambda author: author.sort_name or author.name,
         note=attrgetter("affiliation"),
     ),
     "source": Catalogue(
@@ -191,9 +189,8 @@ def catalogue_list(request: HttpRequest, kind: str) -> HttpResponse:
     """The authors, sources or topics that have published essays, alphabetical, with counts."""
     catalogue = CATALOGUES[kind]
     entries = catalogue.model.objects.with_published_essays().alphabetical()
-    rows = [(entry, catalogue.name(entry), catalogue.note(entry)) for entry in entries]
+    rows = [(entry, catalogue.note(entry)) for entry in entries]
     context = {
-        "kind": kind,
         "catalogue": catalogue,
         "rows": rows,
         "description": catalogue.described.format(count=len(rows), site=settings.SITE_NAME),
